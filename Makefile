@@ -1,0 +1,38 @@
+# Two commands do all the set-up: `make lab` opens the course, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=120
+
+.PHONY: lab test test-fast lint bench exercises clean
+
+# (Re)install whenever pyproject.toml changes; a missing .venv is created first.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/00_welcome.ipynb
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check lrcourse tests benchmarks tools
+
+# Unit, property, reference, grader and browser tests; then the notebooks:
+# strict nbval on the lectures and solutions, lax nbval on the generated exercises.
+test: $(STAMP) lint
+	$(PY) -m pytest -q -W error::DeprecationWarning tests --doctest-modules lrcourse
+	$(PY) -m pytest -q --nbval $(NBVAL) notebooks solutions
+	$(PY) -m pytest -q --nbval-lax $(NBVAL) exercises
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+exercises: $(STAMP)
+	$(PY) tools/make_exercises.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
