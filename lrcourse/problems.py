@@ -1,0 +1,763 @@
+"""Objectives with analytic gradients: the landscapes every lecture trains on.
+
+Every problem knows
+
+    name, dim            what it is, and how many numbers a point has
+    start                a default starting point, shape (dim,)
+    minimum, min_loss    where the minimum is and its loss (None where not known)
+    bounds               ((x_lo, x_hi), (y_lo, y_hi)) for contour plots of 2-D problems, else None
+    loss(params)         shape params.shape[:-1]
+    grad(params)         shape params.shape
+
+``params`` is ONE float array whose last axis has length ``dim``; its leading axes are independent
+runs. ``params`` of shape (256, 2) are 256 points of a 2-D problem, evaluated in one computation:
+that is how a whole learning-rate sweep runs at once.
+
+Stochastic problems say how their gradients are random:
+
+- ``noisy_quadratic``: ``grad(params, rng)`` adds Gaussian noise drawn from ``rng``.
+- ``linear_regression``, ``logistic_regression``, ``digits_mlp``: the loss is a mean over
+  ``n_train`` examples; ``grad(params, batch=indices)`` uses only the examples ``indices``
+  (``batch=None`` means all of them). ``lrcourse.train.run`` draws the mini-batches: epochs
+  without replacement, each a fresh shuffle from a seeded rng (see ``train.minibatches``).
+
+``loss_and_grad(params, batch=None, rng=None)`` returns both from one pass (the MLP shares its
+forward pass); ``evaluate(params)`` returns the metrics ``run(..., eval_every=...)`` records.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from lrcourse import _validate as v
+
+__all__ = [
+    "Problem",
+    "Quadratic",
+    "quadratic",
+    "NoisyQuadratic",
+    "noisy_quadratic",
+    "Rosenbrock",
+    "rosenbrock",
+    "Beale",
+    "beale",
+    "Himmelblau",
+    "himmelblau",
+    "Saddle",
+    "saddle",
+    "LinearRegression",
+    "linear_regression",
+    "LogisticRegression",
+    "logistic_regression",
+    "load_digits",
+    "DigitsMLP",
+    "digits_mlp",
+]
+
+
+class Problem:
+    """What every problem shares; subclasses set the attributes and write ``loss`` and ``grad``.
+
+    A problem of your own, f(x) = 1/2 x^2 in 1-D, evaluated at two points at once:
+
+    >>> class Parabola(Problem):
+    ...     name, dim, start, minimum, min_loss = "parabola", 1, np.array([2.0]), np.zeros(1), 0.0
+    ...     def loss(self, params):
+    ...         return 0.5 * self._params(params)[..., 0] ** 2
+    ...     def grad(self, params):
+    ...         return self._params(params)
+    >>> Parabola().loss_and_grad(np.array([[1.0], [3.0]]))
+    (array([0.5, 4.5]), array([[1.],
+           [3.]]))
+    """
+
+    name = "problem"
+    dim = None
+    start = None
+    minimum = None
+    min_loss = None
+    bounds = None
+    n_train = None  # mini-batch problems: the number of training examples ...
+    batch_size = None  # ... and how many of them one gradient uses (None: all)
+
+    def _params(self, params):
+        """``params`` as a float array whose last axis has length ``dim`` (or a clear error)."""
+        params = np.asarray(params, dtype=float)
+        if params.ndim == 0 or params.shape[-1] != self.dim:
+            raise ValueError(
+                f"params must have a last axis of length {self.dim} ({self.name} has "
+                f"dim={self.dim}), got shape {params.shape}"
+            )
+        return params
+
+    def loss_and_grad(self, params, batch=None, rng=None):
+        """``(loss(params), grad(params))``; deterministic problems ignore ``batch`` and ``rng``."""
+        return self.loss(params), self.grad(params)
+
+    def evaluate(self, params):
+        """The metrics recorded every ``eval_every`` steps by ``train.run``: here the loss."""
+        return {"loss": self.loss(params)}
+
+    @property
+    def steps_per_epoch(self):
+        """Mini-batches in one pass over the training set (the last one may be smaller)."""
+        if self.n_train is None:
+            return None
+        return -(-self.n_train // (self.batch_size or self.n_train))  # ceil division
+
+    def __repr__(self):
+        minimum = None if self.minimum is None else np.round(self.minimum, 4).tolist()
+        return f"<{self.name}: dim={self.dim}, minimum={minimum}, min_loss={self.min_loss}>"
+
+
+def _window(minimum, start):
+    """Plotting bounds for a 2-D problem: a square around the minimum that holds the start."""
+    r = 1.25 * max(np.abs(start - minimum).max(), 1.0)
+    return tuple((float(c - r), float(c + r)) for c in minimum)
+
+
+def _xy(params):
+    """The two coordinates of 2-D points, each of shape params.shape[:-1]."""
+    return params[..., 0], params[..., 1]
+
+
+# --- quadratics --------------------------------------------------------------------------------
+
+
+class Quadratic(Problem):
+    """f(x) = 1/2 (x - x*)^T H (x - x*),   grad f(x) = H (x - x*),   H symmetric positive definite.
+
+    The model of every smooth minimum: near any minimum a loss looks like this, with H its
+    Hessian. Gradient descent multiplies the error along each eigenvector of H by (1 - lr * lambda),
+    so it converges exactly when lr < 2 / L (L the largest eigenvalue), and the condition number
+    kappa = L / mu says how much slower the flattest direction is.
+
+    >>> q = Quadratic(np.diag([1.0, 4.0]))
+    >>> q.L, q.mu, q.condition
+    (4.0, 1.0, 4.0)
+    >>> q.grad(np.array([[1.0, 1.0], [2.0, 0.0]]))    # two points at once
+    array([[1., 4.],
+           [2., 0.]])
+    """
+
+    def __init__(self, hessian, center=None, start=None, name="quadratic", eigenvalues=None):
+        hessian = v.as_float_array("hessian", hessian)
+        if hessian.ndim != 2 or hessian.shape[0] != hessian.shape[1]:
+            raise ValueError(f"hessian must be a square matrix, got shape {hessian.shape}")
+        if not np.allclose(hessian, hessian.T):
+            raise ValueError("hessian must be symmetric")
+        self.name = name
+        self.dim = len(hessian)
+        self.hessian = hessian
+        # Ascending. The factories pass the eigenvalues they built H from, exactly; eigvalsh of a
+        # rotated H would be off in the 15th digit.
+        self.eigenvalues = np.sort(
+            eigenvalues if eigenvalues is not None else np.linalg.eigvalsh(hessian)
+        )
+        if self.eigenvalues[0] <= 0:
+            raise ValueError(
+                f"hessian must be positive definite, got eigenvalues {self.eigenvalues.tolist()}"
+            )
+        self.L = float(self.eigenvalues[-1])  # the largest curvature sets the stable lr
+        self.mu = float(self.eigenvalues[0])  # the smallest sets how slowly the last bit goes
+        self.condition = self.L / self.mu
+        self.minimum = np.zeros(self.dim) if center is None else self._params(center).copy()
+        self.min_loss = 0.0
+        if start is None:
+            # Off both eigen-axes in 2-D, so ill-conditioning shows as a zig-zag.
+            offset = np.array([-2.0, 1.5]) if self.dim == 2 else np.ones(self.dim)
+            start = self.minimum + offset
+        self.start = self._params(start).copy()
+        if self.dim == 2:
+            self.bounds = _window(self.minimum, self.start)
+
+    def loss(self, params):
+        d = self._params(params) - self.minimum
+        return 0.5 * np.sum(d * (d @ self.hessian), axis=-1)  # H is symmetric: d @ H = (H d)^T
+
+    def grad(self, params):
+        return (self._params(params) - self.minimum) @ self.hessian
+
+
+def _rotated_hessian(curvatures, condition, angle):
+    """(H, eigenvalues), H = R diag(eigenvalues) R^T with its axes turned by ``angle`` in 2-D."""
+    if curvatures is not None and condition is not None:
+        raise ValueError("give curvatures or condition, not both")
+    if curvatures is None:
+        condition = 10.0 if condition is None else float(v.positive("condition", condition))
+        if condition < 1:
+            raise ValueError(f"condition must be >= 1, got {condition!r}")
+        curvatures = [1.0, condition]
+    eigenvalues = np.atleast_1d(v.positive("curvatures", curvatures))
+    if eigenvalues.ndim != 1:
+        raise ValueError(f"curvatures must be a list of numbers, got shape {eigenvalues.shape}")
+    angle = float(v.as_float_array("angle", angle))
+    if angle != 0 and len(eigenvalues) != 2:
+        raise ValueError(f"angle rotates a 2-D quadratic, got {len(eigenvalues)} curvatures")
+    hessian = np.diag(eigenvalues)
+    if angle != 0:
+        c, s = np.cos(angle), np.sin(angle)
+        rotation = np.array([[c, -s], [s, c]])  # its columns are the new eigenvectors
+        hessian = rotation @ hessian @ rotation.T
+        hessian = (hessian + hessian.T) / 2  # exactly symmetric despite rounding
+    return hessian, eigenvalues
+
+
+def quadratic(curvatures=None, condition=None, angle=0.0, center=None, start=None):
+    """A quadratic bowl with chosen curvatures: f(x) = 1/2 (x - x*)^T H (x - x*).
+
+    H has eigenvalues ``curvatures`` (any dimension), or 1 and ``condition`` (2-D; the default is
+    condition 10). ``angle`` (radians, 2-D only) turns the eigenvectors away from the axes: a
+    rotation changes nothing for gradient descent but matters for per-coordinate methods (Adam).
+    ``center`` is the minimum x* (default 0).
+
+    >>> q = quadratic(condition=100.0, angle=np.pi / 4)
+    >>> q.L, q.mu, q.condition
+    (100.0, 1.0, 100.0)
+    >>> float(q.loss(q.minimum)), q.dim
+    (0.0, 2)
+    """
+    hessian, eigenvalues = _rotated_hessian(curvatures, condition, angle)
+    return Quadratic(hessian, center, start, eigenvalues=eigenvalues)
+
+
+class NoisyQuadratic(Quadratic):
+    """A quadratic whose gradient carries Gaussian noise: g = H (x - x*) + sigma * xi, xi ~ N(0, I).
+
+    The model of stochastic gradients. With a constant rate the iterates never settle: they
+    jitter around x* at a "noise floor" that only a smaller rate lowers. The floor, in 1-D with
+    f = 1/2 L x^2 (each eigen-direction of H behaves like this, independently):
+
+        x_{k+1} = x_k - lr (L x_k + sigma xi_k) = (1 - lr L) x_k - lr sigma xi_k
+        v = E[x^2] is stationary when  v = (1 - lr L)^2 v + lr^2 sigma^2
+                                   so  v = lr^2 sigma^2 / (1 - (1 - lr L)^2)
+                                         = lr sigma^2 / (L (2 - lr L))
+        E[f] = L v / 2 = lr sigma^2 / (2 (2 - lr L))            (needs 0 < lr < 2 / L)
+
+    For small lr the floor is about lr sigma^2 / 4 per coordinate: halve the rate, halve the
+    floor. ``noise_floor(lr)`` sums this over the eigenvalues of H.
+    ``loss`` is the exact f (what we want to measure); only the gradient is noisy. Without an rng
+    ``grad`` returns the exact gradient.
+
+    >>> q = noisy_quadratic(curvatures=[1.0], sigma=1.0)
+    >>> round(float(q.noise_floor(0.1)), 6)   # 0.1 / (2 * 1.9)
+    0.026316
+    >>> q.grad(np.array([2.0]))            # no rng: the exact gradient
+    array([2.])
+    >>> q.grad(np.array([2.0]), rng=np.random.default_rng(0)).round(3)
+    array([2.126])
+    """
+
+    def __init__(self, hessian, sigma=1.0, center=None, start=None, eigenvalues=None):
+        super().__init__(hessian, center, start, "noisy quadratic", eigenvalues)
+        self.sigma = float(v.non_negative("sigma", sigma))
+
+    def grad(self, params, rng=None):
+        exact = super().grad(params)
+        if rng is None:
+            return exact
+        # Independent noise for every coordinate of every run in a batch.
+        return exact + self.sigma * rng.standard_normal(exact.shape)
+
+    def loss_and_grad(self, params, batch=None, rng=None):
+        return self.loss(params), self.grad(params, rng)
+
+    def noise_floor(self, lr):
+        """The stationary E[f] of constant-rate SGD: sum over eigenvalues of
+        lr sigma^2 / (2 (2 - lr lambda)); inf where lr >= 2 / L (no stationary state)."""
+        lr = np.asarray(v.positive("lr", lr))[..., None]  # broadcast against the eigenvalues
+        lam = self.eigenvalues
+        stable = lr * lam < 2
+        per_direction = lr * self.sigma**2 / (2 * np.where(stable, 2 - lr * lam, 1.0))
+        return np.where(stable.all(-1), per_direction.sum(-1), np.inf)
+
+
+def noisy_quadratic(curvatures=None, condition=None, angle=0.0, sigma=1.0, center=None, start=None):
+    """A quadratic (as ``quadratic``) with gradient noise of standard deviation ``sigma``.
+
+    >>> q = noisy_quadratic(curvatures=[1.0, 1.0], sigma=2.0)
+    >>> round(float(q.noise_floor(0.1)), 6)    # 2 directions * 0.1 * 2**2 / (2 * 1.9)
+    0.210526
+    """
+    hessian, eigenvalues = _rotated_hessian(curvatures, condition, angle)
+    return NoisyQuadratic(hessian, sigma, center, start, eigenvalues)
+
+
+# --- classic 2-D landscapes --------------------------------------------------------------------
+
+
+class Rosenbrock(Problem):
+    """Rosenbrock's banana: f(x, y) = (a - x)^2 + b (y - x^2)^2, minimum 0 at (a, a^2).
+
+    grad f = (-2 (a - x) - 4 b x (y - x^2),  2 b (y - x^2))
+
+    A curved, flat-bottomed valley: finding the valley is easy, following it to the minimum is
+    slow. Across the valley the curvature is about 2 b (1 + 4 x^2), some 1000 near the minimum,
+    so a rate large enough to travel along the floor makes the iterates bounce off the walls.
+    Rosenbrock (1960).
+
+    >>> r = Rosenbrock()
+    >>> float(r.loss(r.minimum)), r.grad(np.array([0.0, 1.0]))
+    (0.0, array([ -2., 200.]))
+    """
+
+    name = "Rosenbrock"
+    dim = 2
+
+    def __init__(self, a=1.0, b=100.0):
+        self.a = float(v.as_float_array("a", a))
+        self.b = float(v.positive("b", b))
+        self.start = np.array([-1.2, 1.0])  # Rosenbrock's own starting point
+        self.minimum = np.array([self.a, self.a**2])
+        self.min_loss = 0.0
+        x_max = max(2.0, abs(self.a) + 1)
+        self.bounds = ((-x_max, x_max), (-1.0, max(3.0, self.a**2 + 1)))
+
+    def loss(self, params):
+        x, y = _xy(self._params(params))
+        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
+
+    def grad(self, params):
+        x, y = _xy(self._params(params))
+        dx = -2 * (self.a - x) - 4 * self.b * x * (y - x**2)
+        dy = 2 * self.b * (y - x**2)
+        return np.stack([dx, dy], axis=-1)
+
+
+class Beale(Problem):
+    """Beale's function: f(x, y) = sum_i (c_i - x + x y^i)^2, c = (1.5, 2.25, 2.625); minimum 0 at
+    (3, 0.5).
+
+    grad f = sum_i 2 r_i (-1 + y^i,  i x y^(i-1)),   r_i = c_i - x + x y^i
+
+    Flat plateaus next to very steep walls (y^3 grows fast): one rate cannot suit both, which is
+    what per-coordinate, adaptive rates are for. Beale (1958).
+
+    >>> b = Beale()
+    >>> float(b.loss(b.minimum)), b.grad(b.minimum)
+    (0.0, array([0., 0.]))
+    """
+
+    name = "Beale"
+    dim = 2
+    c = np.array([1.5, 2.25, 2.625])
+
+    def __init__(self):
+        self.start = np.array([1.0, 1.5])
+        self.minimum = np.array([3.0, 0.5])
+        self.min_loss = 0.0
+        self.bounds = ((-4.5, 4.5), (-4.5, 4.5))
+
+    def _residuals(self, params):
+        x, y = _xy(self._params(params))
+        i = np.arange(1, 4)
+        y_i = y[..., None] ** i  # y, y^2, y^3 along a new last axis
+        return x[..., None], y[..., None], i, self.c - x[..., None] + x[..., None] * y_i
+
+    def loss(self, params):
+        *_, r = self._residuals(params)
+        return np.sum(r**2, axis=-1)
+
+    def grad(self, params):
+        x, y, i, r = self._residuals(params)
+        dx = np.sum(2 * r * (y**i - 1), axis=-1)
+        dy = np.sum(2 * r * i * x * y ** (i - 1), axis=-1)
+        return np.stack([dx, dy], axis=-1)
+
+
+class Himmelblau(Problem):
+    """Himmelblau's function: f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2, four minima of loss 0.
+
+    grad f = (4 x u + 2 v,  2 u + 4 y v),   u = x^2 + y - 11,  v = x + y^2 - 7
+
+    Minima at (3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126), and a
+    local maximum at (-0.270845, -0.923039): which minimum a run ends in depends on the optimizer
+    and its rate, not only on the start. ``minimum`` is (3, 2); ``minima`` lists all four.
+    Himmelblau (1972).
+
+    >>> h = Himmelblau()
+    >>> h.loss(h.minima).round(10)
+    array([0., 0., 0., 0.])
+    """
+
+    name = "Himmelblau"
+    dim = 2
+    minima = np.array(
+        [[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]]
+    )
+
+    def __init__(self):
+        self.start = np.array([-0.5, 0.0])  # near the top, so every optimizer picks a basin
+        self.minimum = self.minima[0]
+        self.min_loss = 0.0
+        self.bounds = ((-5.0, 5.0), (-5.0, 5.0))
+
+    def loss(self, params):
+        x, y = _xy(self._params(params))
+        return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+    def grad(self, params):
+        x, y = _xy(self._params(params))
+        u, v_ = x**2 + y - 11, x + y**2 - 7
+        return np.stack([4 * x * u + 2 * v_, 2 * u + 4 * y * v_], axis=-1)
+
+
+class Saddle(Problem):
+    """A saddle between two valleys: f(x, y) = (x^2 - y^2) / 2 + y^4 / 4.
+
+    grad f = (x,  -y + y^3)
+
+    At the origin the gradient vanishes, but it is a saddle (curvatures +1 and -1), not a minimum;
+    the minima are (0, 1) and (0, -1), loss -1/4. Started near the ridge, plain gradient descent
+    creeps away from the saddle at rate (1 + lr) per step; momentum leaves sooner. ``minimum``
+    is (0, 1), the one the default start (y > 0) rolls into.
+
+    >>> s = Saddle()
+    >>> float(s.loss(s.minimum)), s.grad(np.array([0.5, 0.5]))
+    (-0.25, array([ 0.5  , -0.375]))
+    """
+
+    name = "saddle"
+    dim = 2
+
+    def __init__(self):
+        self.start = np.array([1.0, 1e-3])  # almost on the ridge y = 0
+        self.minimum = np.array([0.0, 1.0])
+        self.min_loss = -0.25
+        self.bounds = ((-1.5, 1.5), (-1.5, 1.5))
+
+    def loss(self, params):
+        x, y = _xy(self._params(params))
+        return (x**2 - y**2) / 2 + y**4 / 4
+
+    def grad(self, params):
+        x, y = _xy(self._params(params))
+        return np.stack([x, -y + y**3], axis=-1)
+
+
+# Lower-case names, like the optimizers and schedules: ``problems.rosenbrock()``.
+rosenbrock, beale, himmelblau, saddle = Rosenbrock, Beale, Himmelblau, Saddle
+
+
+# --- regression on mini-batches ----------------------------------------------------------------
+
+
+class _MiniBatchProblem(Problem):
+    """A loss that is a mean over training examples; ``batch`` selects some of them."""
+
+    def _data(self, batch):
+        """The examples in ``batch`` (an index array; None: the whole training set)."""
+        if batch is None:
+            return self.x, self.y
+        return self.x[batch], self.y[batch]
+
+    def loss_and_grad(self, params, batch=None, rng=None):
+        return self.loss(params, batch), self.grad(params, batch)
+
+
+def _batch_size(batch_size, n_train):
+    if batch_size is None:
+        return None
+    return min(v.positive_int("batch_size", batch_size), n_train)
+
+
+class LinearRegression(_MiniBatchProblem):
+    """Least squares: f(w) = 1/(2n) sum_i (x_i . w - y_i)^2 over the n examples used.
+
+    grad f = 1/n sum_i (x_i . w - y_i) x_i = X^T (X w - y) / n
+    Hessian = X^T X / n (on the full data): ``L``, ``mu`` and ``condition`` are its extremes.
+
+    The data: x_i ~ N(0, I) scaled per feature by ``feature_scales`` (unequal scales make the
+    problem ill-conditioned), y_i = x_i . w_true + N(0, noise^2), w_true a random direction of
+    length 2. ``minimum`` is the least-squares solution on the training set.
+
+    >>> p = linear_regression(dim=2, feature_scales=[1.0, 3.0])
+    >>> round(p.condition, 1), p.n_train, p.batch_size
+    (8.6, 500, 10)
+    >>> bool(np.allclose(p.grad(p.minimum), 0))
+    True
+    """
+
+    name = "linear regression"
+
+    def __init__(self, n_train=500, dim=2, batch_size=10, noise=0.5, feature_scales=None, seed=0):
+        rng = np.random.default_rng(v.positive_int("seed", seed, minimum=0))
+        self.n_train = v.positive_int("n_train", n_train)
+        self.dim = v.positive_int("dim", dim)
+        self.batch_size = _batch_size(batch_size, self.n_train)
+        scales = np.ones(self.dim) if feature_scales is None else feature_scales
+        scales = v.positive("feature_scales", scales) * np.ones(self.dim)
+        direction = rng.standard_normal(self.dim)
+        self.w_true = 2 * direction / np.linalg.norm(direction)  # 2 away from the start, 0
+        self.x = rng.standard_normal((self.n_train, self.dim)) * scales
+        noise = float(v.non_negative("noise", noise))
+        self.y = self.x @ self.w_true + noise * rng.standard_normal(self.n_train)
+        self.hessian = self.x.T @ self.x / self.n_train
+        eigenvalues = np.linalg.eigvalsh(self.hessian)
+        self.L, self.mu = float(eigenvalues[-1]), float(eigenvalues[0])
+        self.condition = self.L / self.mu
+        self.minimum = np.linalg.lstsq(self.x, self.y, rcond=None)[0]
+        self.min_loss = float(self.loss(self.minimum))
+        self.start = np.zeros(self.dim)
+        if self.dim == 2:
+            self.bounds = _window(self.minimum, self.start)
+
+    def loss(self, params, batch=None):
+        x, y = self._data(batch)
+        residual = self._params(params) @ x.T - y  # (..., n): every run against every example
+        return 0.5 * np.mean(residual**2, axis=-1)
+
+    def grad(self, params, batch=None):
+        x, y = self._data(batch)
+        residual = self._params(params) @ x.T - y
+        return residual @ x / len(y)
+
+
+def _log1p_exp(z):
+    """log(1 + e^z), computed without overflow for large z (np.logaddexp is exact here)."""
+    return np.logaddexp(0.0, z)
+
+
+def _sigmoid(z):
+    """1 / (1 + e^-z) = exp(-log(1 + e^-z)), which never overflows."""
+    return np.exp(-_log1p_exp(-z))
+
+
+class LogisticRegression(_MiniBatchProblem):
+    """Logistic regression: f(w) = 1/n sum_i log(1 + exp(-s_i x_i . w)), labels s_i in {-1, +1}.
+
+    grad f = -1/n sum_i sigmoid(-s_i x_i . w) s_i x_i
+
+    The data: x_i ~ N(0, I); P(s_i = +1) = sigmoid(x_i . w_true), w_true a random direction of
+    length 3, so the classes overlap and the minimum is finite. It has no closed form: ``minimum``
+    is found once by Newton's method (w <- w - H^-1 grad, H = 1/n sum_i p_i (1 - p_i) x_i x_i^T),
+    which converges in a few steps.
+
+    >>> p = logistic_regression()
+    >>> bool(np.abs(p.grad(p.minimum)).max() < 1e-10), round(float(p.accuracy(p.minimum)), 2)
+    (True, 0.8)
+    """
+
+    name = "logistic regression"
+
+    def __init__(self, n_train=500, dim=2, batch_size=10, seed=0):
+        rng = np.random.default_rng(v.positive_int("seed", seed, minimum=0))
+        self.n_train = v.positive_int("n_train", n_train)
+        self.dim = v.positive_int("dim", dim)
+        self.batch_size = _batch_size(batch_size, self.n_train)
+        direction = rng.standard_normal(self.dim)
+        self.w_true = 3 * direction / np.linalg.norm(direction)  # |w_true| = 3: classes overlap
+        self.x = rng.standard_normal((self.n_train, self.dim))
+        p_plus = _sigmoid(self.x @ self.w_true)
+        self.y = np.where(rng.uniform(size=self.n_train) < p_plus, 1.0, -1.0)
+        self.start = np.zeros(self.dim)
+        self.minimum = self._newton(self.start)
+        self.min_loss = float(self.loss(self.minimum))
+        if self.dim == 2:
+            self.bounds = _window(self.minimum, self.start)
+
+    def _newton(self, w, steps=50):
+        for _ in range(steps):
+            p = _sigmoid(self.x @ w)
+            hessian = (self.x.T * (p * (1 - p))) @ self.x / self.n_train
+            try:
+                step = np.linalg.solve(hessian, self.grad(w))
+            except np.linalg.LinAlgError:  # a flat direction: the loss keeps falling along it
+                break
+            w = w - step
+            # Converged: Newton's steps shrink quadratically. On separable data they never do,
+            # since the loss keeps falling as w grows (the gradient vanishes only at infinity).
+            if np.abs(step).max() < 1e-10 * (1 + np.abs(w).max()):
+                return w
+        raise ValueError(
+            "these data are (nearly) separable, so the loss has no finite minimum: "
+            "use more examples (n_train) or fewer features (dim)"
+        )
+
+    def loss(self, params, batch=None):
+        x, y = self._data(batch)
+        margins = y * (self._params(params) @ x.T)
+        return np.mean(_log1p_exp(-margins), axis=-1)
+
+    def grad(self, params, batch=None):
+        x, y = self._data(batch)
+        margins = y * (self._params(params) @ x.T)
+        return -(_sigmoid(-margins) * y) @ x / len(y)
+
+    def accuracy(self, params):
+        """The fraction of training examples on the right side: sign(x . w) = s."""
+        return np.mean(np.sign(self._params(params) @ self.x.T) == self.y, axis=-1)
+
+    def evaluate(self, params):
+        return {"loss": self.loss(params), "accuracy": self.accuracy(params)}
+
+
+linear_regression, logistic_regression = LinearRegression, LogisticRegression
+
+
+# --- a small neural network on real data -------------------------------------------------------
+
+DATA = Path(__file__).with_name("data") / "digits.npz"
+
+
+def load_digits():
+    """The 1,797 8x8 handwritten digits shipped in ``lrcourse/data`` (see its README and LICENSE).
+
+    Returns ``(images, labels)``: uint8 arrays of shape (1797, 8, 8), pixels 0..16, and (1797,),
+    digits 0..9. Alpaydin and Kaynak (1998), UCI Machine Learning Repository, CC BY 4.0.
+
+    >>> images, labels = load_digits()
+    >>> images.shape, labels[:10].tolist()
+    ((1797, 8, 8), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+    with np.load(DATA) as data:
+        return data["images"], data["labels"]
+
+
+class DigitsMLP(Problem):
+    """A multilayer perceptron classifying 8x8 digits, with backpropagation written out.
+
+    Forward, for a batch X of B images (pixels / 16, in [0, 1]):
+
+        a_0 = X,   a_l = act(a_{l-1} W_l + b_l)   (hidden layers, act = tanh or relu)
+        z   = a_{last} W_out + b_out              (logits, 10 per image)
+        f   = 1/B sum_i [log sum_c exp(z_ic) - z_i,label_i]      (softmax cross-entropy)
+
+    Backward (the chain rule, layer by layer from the top):
+
+        dz   = (softmax(z) - onehot(labels)) / B
+        dW_l = a_{l-1}^T delta_l,   db_l = sum_i delta_l,i     (delta_out = dz)
+        delta_{l-1} = (delta_l W_l^T) * act'(a_{l-1})          (tanh' = 1 - a^2; relu' = [a > 0])
+
+    The parameters are ONE flat vector [W_1, b_1, W_2, b_2, ...] (each W row-major, shape
+    (fan_in, fan_out)) so that every optimizer sees a single array; ``layers(params)`` cuts it into
+    views. Leading axes are independent networks: params of shape (R, dim) train R networks in one
+    batched matrix product, all on the same mini-batches. The data are split once, by a fixed
+    seed: 1,197 training, 300 validation and 300 test images. ``start`` is PyTorch's default
+    initialisation of ``nn.Linear`` (W and b uniform in +-1/sqrt(fan_in)), drawn from ``seed``.
+
+    >>> mlp = digits_mlp(hidden=32)
+    >>> mlp.dim, mlp.n_train, mlp.steps_per_epoch
+    (2410, 1197, 38)
+    >>> [w.shape for w, b in mlp.layers(mlp.start)]
+    [(64, 32), (32, 10)]
+    >>> round(float(mlp.loss(mlp.start)), 2), round(float(mlp.accuracy(mlp.start, "test")), 2)
+    (2.3, 0.16)
+    """
+
+    name = "digits MLP"
+    split_seed = 0  # fixed: every run of the course sees the same split
+    n_val = 300
+    n_test = 300
+
+    def __init__(self, hidden=32, activation="tanh", batch_size=32, seed=0):
+        hidden = (hidden,) if np.ndim(hidden) == 0 else tuple(hidden)
+        hidden = tuple(v.positive_int("hidden", h) for h in hidden)
+        self.activation = v.one_of("activation", activation, ("tanh", "relu"))
+        self.sizes = (64, *hidden, 10)
+        self.dim = sum(m * n + n for m, n in zip(self.sizes[:-1], self.sizes[1:]))
+
+        images, labels = load_digits()
+        x = images.reshape(len(images), 64) / 16.0  # pixels 0..16 -> [0, 1]
+        onehot = np.eye(10)[labels]
+        order = np.random.default_rng(self.split_seed).permutation(len(labels))
+        test, val, train = np.split(order, [self.n_test, self.n_test + self.n_val])
+        self.indices = {"train": train, "val": val, "test": test}  # rows of load_digits()
+        self.splits = {name: (x[i], onehot[i]) for name, i in self.indices.items()}
+        self.x, self.y = self.splits["train"]
+        self.n_train = len(train)
+        self.batch_size = _batch_size(batch_size, self.n_train)
+        self.start = self.init_params(
+            np.random.default_rng(v.positive_int("seed", seed, minimum=0))
+        )
+
+    def init_params(self, rng, shape=()):
+        """Fresh parameters of shape (*shape, dim), PyTorch's default init: U(+-1/sqrt(fan_in))."""
+        params = np.empty((*shape, self.dim))
+        for W, b in self.layers(params):
+            bound = 1 / np.sqrt(W.shape[-2])
+            W[...] = rng.uniform(-bound, bound, W.shape)
+            b[...] = rng.uniform(-bound, bound, b.shape)
+        return params
+
+    def layers(self, params):
+        """Views [(W_1, b_1), ...] into flat params: W (..., fan_in, fan_out), b (..., fan_out)."""
+        lead, i, layers = params.shape[:-1], 0, []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            W = params[..., i : i + fan_in * fan_out].reshape(*lead, fan_in, fan_out)
+            i += fan_in * fan_out
+            layers.append((W, params[..., i : i + fan_out]))
+            i += fan_out
+        return layers
+
+    def _act(self, z):
+        return np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0)
+
+    def _act_grad(self, a):
+        """act'(z), written with the activation a = act(z) that the forward pass kept."""
+        return 1 - a * a if self.activation == "tanh" else (a > 0).astype(float)
+
+    def _forward(self, layers, x):
+        """The activations of every layer (inputs first) and the logits."""
+        activations = [x]
+        for W, b in layers[:-1]:
+            # x (B, fan_in) @ W (..., fan_in, fan_out): one product for all networks.
+            activations.append(self._act(activations[-1] @ W + b[..., None, :]))
+        W, b = layers[-1]
+        return activations, activations[-1] @ W + b[..., None, :]
+
+    @staticmethod
+    def _cross_entropy(logits, y):
+        """The mean of -log softmax(z)[label] over the batch (y one-hot), and the log-softmax."""
+        z = logits - logits.max(axis=-1, keepdims=True)  # shifted by the max: exp can't overflow
+        log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        return -np.sum(y * log_probs, axis=-1).mean(axis=-1), log_probs
+
+    def _split(self, batch, split):
+        x, y = self.splits[v.one_of("split", split, tuple(self.splits))]
+        return (x, y) if batch is None else (x[batch], y[batch])
+
+    def loss(self, params, batch=None, split="train"):
+        """Mean cross-entropy on ``split`` ("train", "val", "test"), or on a training ``batch``."""
+        x, y = self._split(batch, split)
+        _, logits = self._forward(self.layers(self._params(params)), x)
+        return self._cross_entropy(logits, y)[0]
+
+    def loss_and_grad(self, params, batch=None, rng=None):
+        params = self._params(params)
+        x, y = self._split(batch, "train")
+        layers = self.layers(params)
+        activations, logits = self._forward(layers, x)
+        loss, log_probs = self._cross_entropy(logits, y)
+
+        grads = np.empty_like(params)
+        grad_layers = self.layers(grads)  # views: filling them fills the flat grads
+        delta = (np.exp(log_probs) - y) / len(x)  # d loss / d logits
+        for layer in reversed(range(len(layers))):
+            a, (W, _), (dW, db) = activations[layer], layers[layer], grad_layers[layer]
+            dW[...] = np.swapaxes(a, -1, -2) @ delta
+            db[...] = delta.sum(axis=-2)
+            if layer > 0:  # the error one layer down, through W and the activation
+                delta = (delta @ np.swapaxes(W, -1, -2)) * self._act_grad(a)
+        return loss, grads
+
+    def grad(self, params, batch=None):
+        return self.loss_and_grad(params, batch)[1]
+
+    def accuracy(self, params, split="test"):
+        """The fraction of images of ``split`` whose largest logit is the right digit."""
+        x, y = self._split(None, split)
+        _, logits = self._forward(self.layers(self._params(params)), x)
+        return np.mean(logits.argmax(axis=-1) == y.argmax(axis=-1), axis=-1)
+
+    def evaluate(self, params):
+        """Loss and accuracy on every split: train_loss, train_accuracy, val_..., test_..."""
+        layers, metrics = self.layers(self._params(params)), {}
+        for split, (x, y) in self.splits.items():
+            _, logits = self._forward(layers, x)
+            metrics[f"{split}_loss"] = self._cross_entropy(logits, y)[0]
+            metrics[f"{split}_accuracy"] = np.mean(logits.argmax(-1) == y.argmax(-1), axis=-1)
+        return metrics
+
+
+digits_mlp = DigitsMLP
