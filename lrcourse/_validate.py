@@ -7,12 +7,15 @@ element by element.
 """
 
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
 
 def _show(value):
     """A short rendering of a value for an error message (arrays are summarised)."""
+    if callable(value):  # a schedule: its name, not a repr with a memory address
+        return getattr(value, "__name__", type(value).__name__)
     if isinstance(value, np.ndarray) and value.size > 6:
         return f"array of shape {value.shape} (min {value.min()!r}, max {value.max()!r})"
     return repr(value.tolist() if isinstance(value, np.ndarray) else value)
@@ -73,10 +76,23 @@ def positive_int(name, value, *, minimum=1):
 
 def one_of(name, value, allowed):
     """One of a fixed set of strings."""
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {choices}, got {_show(value)}")
     return value
+
+
+def increasing_ints(name, values):
+    """A list of strictly increasing integers >= 1 (milestones, boundaries)."""
+    allowed = f"{name} must be a list of strictly increasing integers >= 1"
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError(f"{allowed}, got {_show(values)}")
+    values = list(values)
+    integers = all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in values)
+    increasing = integers and all(b > a for a, b in zip([0, *values], values))  # 0 < v0 < v1 ...
+    if not increasing:
+        raise ValueError(f"{allowed}, got {_show(values)}")
+    return [int(x) for x in values]
 
 
 def flag(name, value):

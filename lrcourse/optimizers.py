@@ -64,6 +64,18 @@ def _cast(x, like):
     return np.asarray(x, dtype=like.dtype)
 
 
+def _l2(params, grads, weight_decay):
+    """grads + weight_decay * params, the gradient of an added weight_decay / 2 * |params|**2.
+
+    The gradients take the dtype of the parameters (float32 runs stay float32, as PyTorch
+    requires), and with no decay the sum is skipped: it would cost two passes over the arrays.
+    """
+    grads = np.asarray(grads, dtype=params.dtype)
+    if not np.any(weight_decay):
+        return grads
+    return grads + _cast(weight_decay, params) * params
+
+
 # --- SGD ---------------------------------------------------------------------------------------
 
 
@@ -101,13 +113,15 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
             f"{v._show(momentum)}, dampening={v._show(dampening)}"
         )
     use_momentum = np.any(momentum != 0)
+    # In a sweep, a run with momentum 0 is plain SGD, as in PyTorch: buf = g, undamped.
+    dampening = np.where(momentum == 0, 0.0, dampening)
 
     def init(params):
         return SGDState(step=0, momentum_buffer=np.zeros_like(_params(params)))
 
     def step(params, grads, state):
         params = _params(params)
-        g = grads + _cast(weight_decay, params) * params
+        g = _l2(params, grads, weight_decay)
         buf = state.momentum_buffer
         if use_momentum:
             mu = _cast(momentum, params)
@@ -163,7 +177,7 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
     def step(params, grads, state):
         params = _params(params)
         t = state.step + 1
-        g = grads + _cast(weight_decay, params) * params
+        g = _l2(params, grads, weight_decay)
         clr = lr(state.step) / (1 + (t - 1) * lr_decay)
         total = state.sum + g * g
         params = params - _cast(clr, params) * g / (np.sqrt(total) + _cast(eps, params))
@@ -216,7 +230,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     def step(params, grads, state):
         params = _params(params)
         a = _cast(alpha, params)
-        g = grads + _cast(weight_decay, params) * params
+        g = _l2(params, grads, weight_decay)
         square_avg = a * state.square_avg + (1 - a) * g * g
         grad_avg = state.grad_avg
         if centered:
@@ -274,7 +288,7 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
     def step(params, grads, state):
         params = _params(params)
         r, e = _cast(rho, params), _cast(eps, params)
-        g = grads + _cast(weight_decay, params) * params
+        g = _l2(params, grads, weight_decay)
         square_avg = r * state.square_avg + (1 - r) * g * g
         delta = np.sqrt(state.acc_delta + e) / np.sqrt(square_avg + e) * g
         acc_delta = r * state.acc_delta + (1 - r) * delta * delta
@@ -313,9 +327,9 @@ def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled):
         b1, b2 = _cast(beta1, params), _cast(beta2, params)
         if decoupled:
             params = params * (1 - step_lr * wd)  # AdamW: shrink the weights, not the gradient
-            g = grads
+            g = _l2(params, grads, 0.0)
         else:
-            g = grads + wd * params  # Adam's L2: the decay is rescaled by 1/sqrt(v) below
+            g = _l2(params, grads, wd)  # Adam's L2: the decay is rescaled by 1/sqrt(v) below
         exp_avg = state.exp_avg + (1 - b1) * (g - state.exp_avg)
         exp_avg_sq = b2 * state.exp_avg_sq + (1 - b2) * g * g
         # Both averages start at 0, so early on they are too small by 1 - beta**t.
@@ -412,7 +426,7 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
         params = _params(params)
         t = state.step + 1
         b1, b2, psi = (_cast(x, params) for x in (beta1, beta2, momentum_decay))
-        g = grads + _cast(weight_decay, params) * params
+        g = _l2(params, grads, weight_decay)
         mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
         mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
         mu_product = state.mu_product * mu

@@ -46,13 +46,19 @@ def _factory(make):
 
     ``cosine_decay(lr=0.1, total_steps=100)`` returns a function named ``cosine_decay`` whose
     ``.params`` are ``{"lr": 0.1, "total_steps": 100, "min_lr": 0.0}``, so plots can put them in
-    legends and explorers can rebuild the schedule with one argument changed.
+    legends and explorers can rebuild the schedule with one argument changed. For an int step
+    every schedule returns a NumPy float, for an array of steps an array.
     """
     signature = inspect.signature(make)
 
     @functools.wraps(make)
     def factory(*args, **kwargs):
-        schedule = make(*args, **kwargs)
+        inner = make(*args, **kwargs)
+
+        @functools.wraps(inner)  # inspect.getsource(schedule) shows the inner function
+        def schedule(step):
+            return inner(step)[()]  # np.where returns 0-d arrays: an int step gets a NumPy float
+
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         schedule.__name__ = schedule.__qualname__ = make.__name__
@@ -123,13 +129,9 @@ def multistep_decay(lr, milestones, gamma=0.1):
     """
     lr = v.positive("lr", lr)
     gamma = v.in_range("gamma", gamma, 0, 1, low_open=True, high_open=False)
-    milestones = list(milestones)
+    milestones = v.increasing_ints("milestones", milestones)
     if not milestones:
         raise ValueError("milestones must be a non-empty list of increasing integers, got []")
-    for m in milestones:
-        v.positive_int("milestones", m)
-    if any(b <= a for a, b in zip(milestones, milestones[1:])):
-        raise ValueError(f"milestones must be strictly increasing integers >= 1, got {milestones}")
     edges = np.array(milestones)
 
     def schedule(step):
@@ -247,13 +249,18 @@ def cosine_decay(lr, total_steps, min_lr=0.0):
     return schedule
 
 
-def as_schedule(lr):
+def as_schedule(lr, name="lr"):
     """A schedule from a schedule (unchanged) or a number (held constant).
+
+    ``name`` is the argument's name in error messages.
 
     >>> float(as_schedule(0.1)(2))
     0.1
     """
-    return lr if callable(lr) else constant(lr)
+    if callable(lr):
+        return lr
+    v.positive(name, lr)  # a bad value is reported under the caller's argument name
+    return constant(lr)
 
 
 @_factory
@@ -274,7 +281,7 @@ def linear_warmup(schedule, warmup_steps, start_factor=0.0):
     >>> linear_warmup(constant(1.0), warmup_steps=4)(np.arange(6))
     array([0.  , 0.25, 0.5 , 0.75, 1.  , 1.  ])
     """
-    schedule = as_schedule(schedule)
+    schedule = as_schedule(schedule, "schedule")
     warmup_steps = v.positive_int("warmup_steps", warmup_steps)
     start_factor = v.in_range("start_factor", start_factor, 0, 1, high_open=False)
     peak = schedule(0)
@@ -291,19 +298,19 @@ def linear_warmup(schedule, warmup_steps, start_factor=0.0):
 def _restart_position(t, period, period_mult):
     """Where step t sits in SGDR's cycles: (steps into the current cycle, its length).
 
-    Cycle i lasts period * period_mult**i steps, so cycle n starts at period * (m**n - 1) / (m - 1).
-    The cycle index comes from a logarithm, then an exact integer check mends the rare case where
-    rounding puts a step on the wrong side of a restart.
+    Cycle i lasts period * period_mult**i steps, so it starts at period * (m**i - 1) / (m - 1).
+    The starts are listed in exact integer arithmetic up to the last step asked for, and a binary
+    search finds each step's cycle: no logarithm, so no rounding can put a step on the wrong side
+    of a restart, however far out.
     """
     if period_mult == 1:
         return t % period, np.full(t.shape, period)
-    m = period_mult
-    n = np.floor(np.log(t / period * (m - 1) + 1) / np.log(m)).astype(np.int64)
-    start = period * (m**n - 1) // (m - 1)
-    n = np.where(t < start, n - 1, n)
-    n = np.where(t >= period * (m ** (n + 1) - 1) // (m - 1), n + 1, n)
-    start = period * (m**n - 1) // (m - 1)
-    return t - start, period * m**n
+    starts, lengths = [0], [period]
+    while starts[-1] + lengths[-1] <= t.max(initial=0):
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * period_mult)
+    cycle = np.searchsorted(starts, t, side="right") - 1
+    return t - np.array(starts)[cycle], np.array(lengths)[cycle]
 
 
 @_factory
@@ -507,8 +514,12 @@ def join(schedules, boundaries):
     >>> join([constant(1.0), step_decay(0.5, step_size=1, gamma=0.5)], [2])(np.arange(5))
     array([1.   , 1.   , 0.5  , 0.25 , 0.125])
     """
-    schedules = [as_schedule(s) for s in schedules]
-    boundaries = list(boundaries)
+    if callable(schedules) or isinstance(schedules, str) or not np.iterable(schedules):
+        raise ValueError(
+            f"schedules must be a list of schedules or numbers, got {v._show(schedules)}"
+        )
+    schedules = [as_schedule(s, f"schedules[{i}]") for i, s in enumerate(schedules)]
+    boundaries = v.increasing_ints("boundaries", boundaries)
     if not schedules:
         raise ValueError("schedules must be a non-empty list, got []")
     if len(boundaries) != len(schedules) - 1:
@@ -516,10 +527,6 @@ def join(schedules, boundaries):
             f"boundaries must have len(schedules) - 1 = {len(schedules) - 1} entries, "
             f"got {len(boundaries)}: {boundaries}"
         )
-    for b in boundaries:
-        v.positive_int("boundaries", b)
-    if any(b <= a for a, b in zip(boundaries, boundaries[1:])):
-        raise ValueError(f"boundaries must be strictly increasing integers >= 1, got {boundaries}")
 
     def joined(step):
         t = v.steps(step)

@@ -1,0 +1,273 @@
+"""Lectures 01 and 02: gradient descent, the stability limit, ill-conditioning, the noise floor.
+
+Two explorers and one landscape:
+
+- ``zigzag_explorer``: a quadratic bowl whose steep direction has curvature L = 1 and whose flat
+  direction has mu = 1 / kappa. Sliders for kappa and the learning rate show the zig-zag across
+  the steep direction and the crawl along the flat one, and the error along each eigenvector.
+- ``noise_floor_explorer``: constant-rate SGD on a noisy quadratic. Sliders for the rate and the
+  gradient noise sigma show the loss settling at the predicted floor lr sigma^2 / (2 (2 - lr L))
+  per direction, and where that floor lies on the curve of all rates.
+- ``BowlWithDip``: a wide bowl with a narrow dip in its side, the smallest landscape with a local
+  minimum worse than the global one. A small rate settles in the dip; a rate above 2 / (the
+  dip's curvature) cannot, and rolls on into the bowl. (No problem in ``lrcourse.problems`` has
+  a local minimum that is not global, so lecture 01 builds this one here.)
+
+The learning-rate explorer of lecture 01 is the generic ``lrcourse.widgets.lr_explorer``.
+"""
+
+import numpy as np
+
+from lrcourse import _validate as v
+from lrcourse import plots
+from lrcourse.optimizers import sgd
+from lrcourse.problems import Problem, noisy_quadratic, quadratic
+from lrcourse.train import run
+from lrcourse.widgets import Explorer, _log_y, figure, log_slider, lr_explorer
+
+__all__ = ["BowlWithDip", "bowl_with_dip", "zigzag_explorer", "noise_floor_explorer", "EXPLORERS"]
+
+
+# --- a landscape with a local minimum ----------------------------------------------------------
+
+
+class BowlWithDip(Problem):
+    """A wide bowl with a narrow Gaussian dip in its side: a sharp local minimum, a flat global one.
+
+    f(p)      = c/2 |p - a|^2 - h exp(-|p - b|^2 / (2 w^2))
+    grad f(p) = c (p - a) + (h / w^2) e(p) (p - b),                e(p) = exp(-|p - b|^2 / (2 w^2))
+    Hessian   = c I + (h / w^2) e(p) (I - (p - b)(p - b)^T / w^2)
+
+    a is the bowl's centre (curvature c), b the dip's centre (depth h, width w). A narrow dip is a
+    sharp minimum: near b the curvature is about c + h / w^2, far more than the bowl's c. Gradient
+    descent can only settle in a minimum whose largest curvature is below 2 / lr, so a small
+    rate gets stuck in the dip, and a rate above 2 / (the dip's curvature) is thrown out of it.
+
+    ``local_minimum`` (the bottom of the dip) and ``minimum`` (the bottom of the bowl) are found
+    by Newton's method; ``curvatures(p)`` are the Hessian's eigenvalues at p, ascending.
+
+    >>> d = BowlWithDip()
+    >>> d.local_minimum.round(4), round(float(d.loss(d.local_minimum)), 4)
+    (array([-0.8557,  0.    ]), 2.296)
+    >>> d.curvatures(d.local_minimum).round(2), d.curvatures(d.minimum).round(2)
+    (array([16.22, 20.8 ]), array([1., 1.]))
+    """
+
+    name = "bowl with a dip"
+    dim = 2
+
+    def __init__(
+        self,
+        curvature=1.0,
+        center=(2.0, 0.0),
+        depth=2.0,
+        width=0.3,
+        dip=(-1.0, 0.0),
+        start=(-2.5, 0.5),
+    ):
+        self.c = float(v.positive("curvature", curvature))
+        self.h = float(v.positive("depth", depth))
+        self.w = float(v.positive("width", width))
+        self.a = self._params(v.as_float_array("center", center))
+        self.b = self._params(v.as_float_array("dip", dip))
+        self.start = self._params(v.as_float_array("start", start)).copy()
+        self.minimum = self._newton(self.a)
+        self.min_loss = float(self.loss(self.minimum))
+        self.local_minimum = self._newton(self.b)
+        if np.allclose(self.local_minimum, self.minimum, atol=1e-6):
+            raise ValueError(
+                f"the dip (depth={self.h}, width={self.w}) is too shallow to hold a local minimum "
+                "of its own: make it deeper or narrower"
+            )
+        # A window around the bowl's centre, the dip and the start, with room around them.
+        points = np.stack([self.a, self.b, self.start])
+        (x_lo, y_lo), (x_hi, y_hi) = points.min(0), points.max(0)
+        self.bounds = (
+            (float(x_lo - 1.0), float(x_hi + 1.0)),
+            (float(y_lo - 1.5), float(y_hi + 1.5)),
+        )
+
+    def _dip(self, params):
+        """(p - b, (h / w^2) e(p)): the offset from the dip's centre and the dip's pull."""
+        d = self._params(params) - self.b
+        return d, self.h / self.w**2 * np.exp(-np.sum(d * d, axis=-1) / (2 * self.w**2))
+
+    def loss(self, params):
+        params = self._params(params)
+        d, pull = self._dip(params)
+        return self.c / 2 * np.sum((params - self.a) ** 2, axis=-1) - pull * self.w**2
+
+    def grad(self, params):
+        params = self._params(params)
+        d, pull = self._dip(params)
+        return self.c * (params - self.a) + pull[..., None] * d
+
+    def hessian(self, params):
+        """The Hessian at ``params``, shape (..., 2, 2)."""
+        d, pull = self._dip(params)
+        outer = d[..., :, None] * d[..., None, :]
+        eye = np.eye(self.dim)
+        return self.c * eye + pull[..., None, None] * (eye - outer / self.w**2)
+
+    def curvatures(self, params):
+        """The eigenvalues of the Hessian at ``params``, ascending: the curvatures there."""
+        return np.linalg.eigvalsh(self.hessian(params))
+
+    def _newton(self, point, steps=100):
+        """The minimum nearest ``point``: Newton's method, p <- p - H^-1 grad f(p)."""
+        for _ in range(steps):
+            step = np.linalg.solve(self.hessian(point), self.grad(point))
+            point = point - step
+            if np.abs(step).max() < 1e-13:
+                break
+        if np.any(self.curvatures(point) <= 0) or np.abs(self.grad(point)).max() > 1e-9:
+            raise ValueError(
+                f"no minimum near {point.round(3).tolist()}: the dip (depth={self.h}, "
+                f"width={self.w}) is too shallow or too wide for this bowl"
+            )
+        return point
+
+
+bowl_with_dip = BowlWithDip
+
+
+# --- explorers ---------------------------------------------------------------------------------
+
+
+def _ellipses(ax, mu, L, levels, color="#999999"):
+    """Contour lines of 1/2 (mu x^2 + L y^2) as ellipses: cheap enough to redraw on every move."""
+    t = np.linspace(0, 2 * np.pi, 121)
+    for level in levels:
+        r = np.sqrt(2 * level)
+        ax.plot(r / np.sqrt(mu) * np.cos(t), r / np.sqrt(L) * np.sin(t), color=color, lw=0.6)
+
+
+def zigzag_explorer(kappa=30.0, lr=1.8, steps=60):
+    """Sliders for the condition number and the rate on a bowl with curvatures mu = 1/kappa, L = 1.
+
+    Left, the path over the contours: across the steep direction (x_2, curvature L = 1) a rate
+    near 2 / L bounces from wall to wall; along the flat one (x_1, curvature 1 / kappa) it
+    crawls. Right, the distance to the minimum along each eigenvector, |x_1| and |x_2|, per
+    step: each shrinks by its own factor |1 - lr lambda| per step. The status line gives both
+    factors and the best constant rate 2 / (mu + L).
+
+    >>> explorer = zigzag_explorer(kappa=10.0, lr=1.0)
+    >>> explorer.status.value.split("; ")
+    ['kappa = 10, lr = 1: factors |1 - lr mu| = 0.9 (flat), |1 - lr L| = 0 (steep)',
+     'best lr 2/(mu + L) = 1.82 gives 0.818 for both']
+    """
+    L = 1.0  # fixed, so that the lr slider means the same for every kappa: stable below 2 / L = 2
+    start = np.array([-2.5, 1.5])
+    fig, (ax_path, ax_err) = figure(2)
+    ax_path.set(xlim=(-3, 3), ylim=(-2, 2), xlabel="$x_1$ (flat direction)", ylabel="$x_2$ (steep)")
+    ax_path.set_title("path on $\\frac{1}{2}(\\mu x_1^2 + L x_2^2)$")
+    ax_path.grid(False)
+    ax_path.plot(*start, "o", color="black", markersize=6, label="start", zorder=3)
+    ax_path.plot(0, 0, "*", color="black", markerfacecolor="white", markersize=11, zorder=3)
+    ax_err.set(xlim=(0, steps), ylim=(1e-8, 10), xlabel="step", ylabel="distance to the minimum")
+    ax_err.set_title("error along each direction")
+    _log_y(ax_err)
+    controls = {
+        "kappa": log_slider(kappa, 1.0, 1000.0, description="kappa = L / mu"),
+        "lr": log_slider(lr, 0.01, 3.0),
+    }
+
+    def draw(values):
+        kappa, lr = values["kappa"], values["lr"]
+        mu = L / kappa
+        problem = quadratic(curvatures=[mu, L], start=start)
+        history = run(sgd(lr=lr), problem, start, steps)
+        _ellipses(ax_path, mu, L, levels=L / 2 * np.geomspace(0.01, 4, 7))
+        plots.trajectory(ax_path, history, label=f"lr = {lr:.3g}", color=plots.COLORS[0])
+        ax_path.legend(loc="upper right", frameon=True)
+        error = np.abs(history.params[:, :2])  # NaN after a divergence: those points are not drawn
+        k = np.arange(len(error))
+        ax_err.plot(k, error[:, 0], color=plots.COLORS[2], label="$|x_1|$ flat: crawls")
+        ax_err.plot(k, error[:, 1], color=plots.COLORS[1], label="$|x_2|$ steep: zig-zags")
+        ax_err.legend(loc="lower left")
+        flat, steep = abs(1 - lr * mu), abs(1 - lr * L)
+        best = 2 / (mu + L)
+        text = (
+            f"kappa = {kappa:.3g}, lr = {lr:.3g}: factors |1 - lr mu| = {flat:.3g} (flat), "
+            f"|1 - lr L| = {steep:.3g} (steep); best lr 2/(mu + L) = {best:.3g} gives "
+            f"{(kappa - 1) / (kappa + 1):.3g} for both"
+        )
+        if history.diverged:
+            text += f"; diverged at step {history.diverged_at} (lr > 2/L = 2)"
+        return text
+
+    return Explorer(controls, draw, fig, title="zigzag_explorer")
+
+
+def noise_floor_explorer(lr=0.02, sigma=1.0, steps=300, runs=32, curvatures=(1.0, 10.0)):
+    """Sliders for the rate and the gradient noise of constant-rate SGD on a noisy quadratic.
+
+    Left, the loss per step: one run (thin) and the mean over ``runs`` runs (thick), which
+    settles at the predicted noise floor (dashed), sum over the curvatures lambda of
+    lr sigma^2 / (2 (2 - lr lambda)). Right, that floor for every rate (the line) and the mean
+    loss of the last 100 steps at the chosen rate (the dot): the floor grows with the rate,
+    and the smallest rates have not reached theirs yet.
+
+    >>> explorer = noise_floor_explorer(lr=0.05, sigma=1.0)
+    >>> explorer.status.value.split(";")[0]
+    'lr = 0.05, sigma = 1: predicted floor 0.0295'
+    """
+    curvatures = np.asarray(curvatures, dtype=float)
+    lr_range = (1e-3, 0.3)
+    fig, (ax_loss, ax_floor) = figure(2)
+    ax_loss.set(xlim=(0, steps), ylim=(1e-5, 100), xlabel="step", ylabel="loss")
+    ax_loss.set_title(f"SGD, constant lr, {runs} runs")
+    _log_y(ax_loss)
+    ax_floor.set(xlim=lr_range, ylim=(1e-5, 100), xlabel="learning rate", ylabel="loss")
+    ax_floor.set_title("noise floor against lr")
+    ax_floor.set_xscale("log")
+    _log_y(ax_floor)
+    ax_floor.axvline(2 / curvatures.max(), color="grey", linestyle=":", linewidth=1, label="2/L")
+    controls = {
+        "lr": log_slider(lr, *lr_range),
+        "sigma": log_slider(sigma, 0.1, 3.0, description="sigma (noise)"),
+    }
+    all_lrs = np.geomspace(*lr_range, 200)
+
+    def draw(values):
+        lr, sigma = values["lr"], values["sigma"]
+        problem = noisy_quadratic(curvatures=curvatures, sigma=sigma)
+        starts = np.tile(problem.start, (runs, 1))
+        history = run(sgd(lr=lr), problem, starts, steps, record_params=False)
+        mean = np.mean(history.loss, axis=1)  # NaN once the runs diverge
+        floor = float(problem.noise_floor(lr))
+        ax_loss.plot(history.loss[:, 0], color=plots.COLORS[0], lw=0.6, alpha=0.5, label="a run")
+        ax_loss.plot(mean, color=plots.COLORS[0], lw=2, label="mean over runs")
+        floors = problem.noise_floor(all_lrs)
+        ax_floor.plot(all_lrs, floors, color=plots.COLORS[1], label="predicted floor")
+        text = f"lr = {lr:.3g}, sigma = {sigma:.3g}: "
+        if np.isfinite(floor):
+            ax_loss.axhline(floor, color=plots.COLORS[1], ls="--", label="predicted floor")
+            measured = float(np.mean(history.loss[-100:]))
+            ax_floor.plot([lr], [measured], "o", color=plots.COLORS[0], label="measured")
+            text += f"predicted floor {floor:.3g}; measured (last 100 steps) {measured:.3g}"
+            if measured > 2 * floor:
+                text += f" (not there yet: too slow to arrive in {steps} steps)"
+        else:
+            text += f"no floor: lr >= 2/L = {2 / curvatures.max():.3g}, SGD diverges"
+        ax_loss.legend(loc="upper right")
+        ax_floor.legend(loc="upper left")
+        return text
+
+    return Explorer(controls, draw, fig, title="noise_floor_explorer")
+
+
+def _lr_explorer_quadratic():
+    return lr_explorer(quadratic(condition=10), steps=50)
+
+
+def _lr_explorer_dip():
+    return lr_explorer(bowl_with_dip(), steps=150, lr=0.05, lr_range=(1e-3, 3.0))
+
+
+EXPLORERS = {
+    "lr_explorer(quadratic)": _lr_explorer_quadratic,
+    "lr_explorer(bowl with a dip)": _lr_explorer_dip,
+    "zigzag_explorer": zigzag_explorer,
+    "noise_floor_explorer": noise_floor_explorer,
+}

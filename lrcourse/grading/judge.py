@@ -1,0 +1,272 @@
+"""Compare outcomes with the reference and write the verdict a learner reads.
+
+The same ``judge`` serves ``check()`` in the notebook and the batch grader, so the two never
+disagree about what counts as right. It compares only the grader's own canonical copies (see
+``values``): exact shape, a real numeric dtype (booleans are not numbers), NaN and inf reported by
+name, and the rest with ``|got - expected| <= atol + rtol * |expected|``.
+"""
+
+import textwrap
+import warnings
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from . import values
+
+STATUSES = ("passed", "failed", "error", "timeout", "not attempted", "missing", "crashed")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking one exercise. Its repr is the message, so a notebook shows it."""
+
+    exercise_id: str
+    status: str
+    message: str
+    cases: int
+    passed_cases: int = 0
+
+    @property
+    def passed(self):
+        return self.status == "passed"
+
+    def __bool__(self):
+        return self.passed
+
+    def __str__(self):
+        return self.message
+
+    __repr__ = __str__
+
+
+@cache
+def encoded_cases(exercise):
+    """Each case as a list of (name, encoded input) pairs: what crosses into the sandbox."""
+    return tuple(tuple((k, values.encode(v)) for k, v in case.items()) for case in exercise.cases)
+
+
+def _call_trusted(fn, args):
+    """Run the reference or a mutant (the spec's own code) on fresh inputs; encode the result."""
+    inputs = [values.decode_input(enc) for _, enc in args]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return values.encode(fn(*inputs))
+
+
+@cache
+def expected_outputs(exercise):
+    """The reference's result for every case, encoded."""
+    out = tuple(_call_trusted(exercise.reference, args) for args in encoded_cases(exercise))
+    bad = [i for i, enc in enumerate(out) if enc["kind"] != "array"]
+    if bad:
+        raise ValueError(f"{exercise.id}: the reference returned no number for cases {bad}")
+    return out
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+
+def _index(flat_index, shape):
+    idx = np.unravel_index(flat_index, shape) if shape else ()
+    return "(" + ", ".join(str(int(i)) for i in idx) + ("," if len(idx) == 1 else "") + ")"
+
+
+def _at(flat_index, shape):
+    return f" at index {_index(flat_index, shape)}" if shape else ""
+
+
+def _num(x):
+    x = float(x)
+    return "nan" if x != x else repr(x) if np.isfinite(x) else ("inf" if x > 0 else "-inf")
+
+
+def compare(expected, got, rtol, atol):
+    """None when ``got`` matches ``expected`` (both encoded); else (symptom, what is wrong)."""
+    kind = got.get("kind")
+    want = values.describe(expected)
+    if kind in ("none", "ellipsis"):
+        return "none", f"expected {want}, got {values.describe(got)}"
+    if kind in ("bool", "text", "unsupported"):
+        return "type", f"expected {want}, got {values.describe(got)}"
+    if kind in ("ragged", "too_big"):
+        return "shape", f"expected {want}, got {values.describe(got)}"
+    if got["dtype"] == "bool":
+        return "type", f"expected {want}, got {values.describe(got)}: booleans are not numbers"
+    if got["shape"] != expected["shape"]:
+        return "shape", f"expected {want}, got {values.describe(got)}"
+    e, g = values.decode(expected).astype(float).ravel(), values.decode(got).astype(float).ravel()
+    shape = tuple(expected["shape"])
+    for name, bad in (("NaN", np.isnan(g) & ~np.isnan(e)), ("inf", np.isinf(g) & (g != e))):
+        if bad.any():
+            i = int(np.argmax(bad))
+            symptom = "nan" if name == "NaN" else "inf"
+            return symptom, f"got {_num(g[i])}{_at(i, shape)}, where {_num(e[i])} was expected"
+    missing = np.isinf(e) & (g != e)
+    if missing.any():
+        i = int(np.argmax(missing))
+        return "value", f"expected {_num(e[i])}{_at(i, shape)}, got {_num(g[i])}"
+    finite = np.isfinite(e) & np.isfinite(g)
+    with np.errstate(all="ignore"):
+        far = finite & ~(np.abs(g - e) <= atol + rtol * np.abs(e))
+    if far.any():
+        i = int(np.argmax(far))
+        problem = f"expected {_num(e[i])}{_at(i, shape)}, got {_num(g[i])}"
+        if got["dtype"] in ("float32", "float16"):
+            problem += f" (your result has dtype {got['dtype']}: compute in float64)"
+        return "value", problem
+    return None
+
+
+# --- writing the verdict ---------------------------------------------------------------------
+
+
+def format_value(enc):
+    """A short, deterministic rendering of an encoded value."""
+    if enc.get("kind") != "array" or enc["dtype"] == "bool":
+        return values.describe(enc)
+    arr = values.decode(enc)
+    if arr.ndim == 0:
+        return _num(arr) if arr.dtype.kind == "f" else str(int(arr))
+    text = np.array2string(
+        arr, precision=6, separator=", ", threshold=24, edgeitems=3, max_line_width=76
+    )
+    return text
+
+
+def _block(label, text, width=88):
+    """'    label:  first line' with the rest of ``text`` indented under it."""
+    head = f"    {label + ':':<10}"
+    pad = " " * len(head)
+    lines = []
+    for i, line in enumerate(str(text).splitlines() or [""]):
+        lines.append((head if i == 0 else pad) + line)
+    return "\n".join(lines)
+
+
+def _wrap(label, text):
+    head = f"    {label + ':':<10}"
+    return textwrap.fill(
+        text,
+        width=92,
+        initial_indent=head,
+        subsequent_indent=" " * len(head),
+        break_on_hyphens=False,
+    )
+
+
+def _inputs(args):
+    lines = []
+    for name, enc in args:
+        first, *rest = format_value(enc).splitlines()
+        lines += [f"{name} = {first}"] + [" " * (len(name) + 3) + line for line in rest]
+    return "\n".join(lines)
+
+
+def _matching_mutant(exercise, args, got):
+    """The first mutant whose (wrong) result equals the learner's on this case."""
+    for mutant in exercise.mutants:
+        try:
+            out = _call_trusted(mutant.fn, args)
+        except Exception:  # a mutant may fail on some inputs; then it simply does not match
+            continue
+        if out.get("kind") == "array" and compare(out, got, exercise.rtol, exercise.atol) is None:
+            return mutant
+    return None
+
+
+def judge(exercise, outcomes, fate=None):
+    """The verdict for a list of per-case outcomes (from ``runner.call_case``).
+
+    ``outcomes`` may stop early when the process running the function died; ``fate`` then says
+    why (a sentence such as "it ran out of memory")."""
+    args_list, expected = encoded_cases(exercise), expected_outputs(exercise)
+    n = len(args_list)
+    qid, fn = exercise.id, exercise.function
+
+    def verdict(status, head, *blocks, passed_cases=0):
+        message = "\n".join([f"{qid}: {head}", *[b for b in blocks if b]])
+        return Verdict(qid, status, message, n, passed_cases)
+
+    for i, args in enumerate(args_list):
+        where = f"case {i + 1} of {n}"
+        inputs = _block("inputs", _inputs(args))
+        if i >= len(outcomes):
+            why = fate or "the process running it stopped"
+            return verdict(
+                "crashed", f"stopped during {where}: {why}", inputs, _wrap("hint", _fate_hint(why))
+            )
+        out = outcomes[i]
+        if out["timeout"]:
+            return verdict(
+                "timeout",
+                f"{where} took longer than {exercise.time_limit:g} s, so it was stopped",
+                inputs,
+                _wrap("hint", exercise.hint("timeout")),
+                passed_cases=i,
+            )
+        error = out["error"]
+        if error:
+            if i == 0 and error["type"] == "NotImplementedError":
+                return _not_attempted(exercise, n)
+            at = _wrap("at", error["where"]) if error.get("where") else ""
+            return verdict(
+                "error",
+                f"error on {where}",
+                inputs,
+                _wrap("error", f"{error['type']}: {error['message']}"),
+                at,
+                _wrap("hint", exercise.hint(f"error:{error['type']}")),
+                passed_cases=i,
+            )
+        got = out["result"]
+        if i == 0 and got["kind"] in ("none", "ellipsis"):
+            return _not_attempted(exercise, n)
+        if out["mutated"]:
+            names = ", ".join(out["mutated"])
+            return verdict(
+                "failed",
+                f"failed {where}: {fn} changed its input {names} in place",
+                inputs,
+                _wrap("hint", exercise.hint("mutated")),
+                passed_cases=i,
+            )
+        problem = compare(expected[i], got, exercise.rtol, exercise.atol)
+        if problem:
+            symptom, text = problem
+            mutant = _matching_mutant(exercise, args, got) if symptom != "type" else None
+            warning = _wrap("warning", out["warning"]) if out.get("warning") else ""
+            return verdict(
+                "failed",
+                f"failed {where}",
+                inputs,
+                _block("expected", format_value(expected[i])),
+                _block("got", format_value(got)),
+                _wrap("problem", text),
+                warning,
+                _wrap("hint", mutant.hint if mutant else exercise.hint(symptom)),
+                passed_cases=i,
+            )
+    return Verdict(qid, "passed", f"{qid}: passed ({n} cases)", n, n)
+
+
+def _not_attempted(exercise, n):
+    message = (
+        f"{exercise.id}: not attempted yet ({exercise.function} still returns nothing: "
+        "replace the ... in its cell with your code)"
+    )
+    return Verdict(exercise.id, "not attempted", message, n)
+
+
+def _fate_hint(why):
+    if "memory" in why:
+        return "Your function used too much memory: does it build a huge array or list?"
+    if "time" in why:
+        return "Your function ran too long: is there a loop that never ends?"
+    return "Does your code call os._exit, or stop the process some other way? Return a value."
+
+
+def missing(exercise, reason):
+    """The verdict when there is no function to call (deleted, renamed, a syntax error)."""
+    return Verdict(exercise.id, "missing", f"{exercise.id}: {reason}", len(exercise.cases), 0)

@@ -1,0 +1,159 @@
+"""What an exercise is: a reference, a list of cases, a tolerance, and the mistakes it expects.
+
+One module per lecture (``ex01.py``, ``ex02.py``, ...) defines ``TITLE``, ``NOTEBOOK`` and a list
+``EXERCISES`` of ``Exercise`` objects. Everything else (``check()``, the batch grader, the mutant
+tests, the generator) reads them from here. A new lecture adds a module and nothing else.
+
+    Exercise(
+        id="01.gd_step",                          # lecture, a dot, the learner's function name
+        reference=lambda params, grads, lr: ...,  # the right answer, built from lrcourse
+        cases=[dict(params=np.array([1.0, -2.0]), grads=np.array([0.5, 0.5]), lr=0.1)],
+        mutants=[Mutant("wrong sign", lambda params, grads, lr: params + lr * grads,
+                        "Step against the gradient: params - lr * grads.")],
+        alternates=[lambda params, grads, lr: np.subtract(params, lr * grads)],
+    )
+
+A case is a dict of inputs in the order of the function's parameters: the learner's function is
+called positionally, so renaming a parameter does not break it. Mutants are common mistakes: the
+tests require each to fail, and when an answer gives exactly a mutant's (wrong) result, ``check``
+shows that mutant's hint. Alternates are other correct answers (a loop, a closed form): the tests
+require each to pass, which keeps the cases from rewarding one way of writing the answer.
+"""
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# Symptoms an answer can show, each with the hint used when the exercise gives none of its own.
+DEFAULT_HINTS = {
+    "value": "Compare your formula with the one in the task, term by term, on this case.",
+    "shape": "Check the shape: print the shape of what you return for these inputs.",
+    "nan": "NaN comes from 0/0, inf - inf or sqrt of a negative number: look for those.",
+    "inf": "An infinite value means something overflowed or divided by zero.",
+    "type": "Return a float or a NumPy array of floats.",
+    "none": "Your function returns None: is a `return` missing?",
+    "mutated": (
+        "Your function changed an input array in place (`x -= ...`, `x[...] = ...`). "
+        "Build a new array instead (`x = x - ...`), so the caller's data stays as it was."
+    ),
+    "timeout": "It took too long: is there a loop that never ends, or far more steps than asked?",
+    "error": "Read the error and the line it points to.",
+    "error:MemoryError": "Your function asked for too much memory: does it build a huge array?",
+    "error:RecursionError": "Your function calls itself without end: use a loop instead.",
+    "error:SystemExit": "Return the value instead of stopping the program (sys.exit, exit()).",
+    "error:NameError": (
+        "A name is not defined. Define everything your function uses at the top level of a cell "
+        "(imports, helpers), and run those cells first."
+    ),
+}
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (cases hold arrays)
+class Mutant:
+    """A plausible wrong answer, and the hint to show a learner whose answer behaves like it."""
+
+    name: str
+    fn: Callable
+    hint: str
+
+
+@dataclass(frozen=True, eq=False)
+class Exercise:
+    """One graded function. See the module docstring for an example."""
+
+    id: str
+    reference: Callable
+    cases: list
+    mutants: list = field(default_factory=list)
+    alternates: list = field(default_factory=list)
+    hints: dict = field(default_factory=dict)
+    rtol: float = 1e-7
+    atol: float = 1e-10
+    points: int = 1
+    time_limit: float = 2.0  # seconds per case
+    title: str = ""
+
+    def __post_init__(self):
+        lecture, _, function = self.id.partition(".")
+        if not (lecture.isdigit() and len(lecture) == 2 and function.isidentifier()):
+            raise ValueError(f"exercise id must look like '01.gd_step', got {self.id!r}")
+        if not self.cases:
+            raise ValueError(f"exercise {self.id} needs at least one case")
+        names = [tuple(c) for c in self.cases]
+        if len(set(names)) != 1:
+            raise ValueError(f"exercise {self.id}: every case must name the same inputs")
+
+    @property
+    def lecture(self):
+        return self.id.partition(".")[0]
+
+    @property
+    def function(self):
+        """The name of the function the learner writes."""
+        return self.id.partition(".")[2]
+
+    @property
+    def parameters(self):
+        return list(self.cases[0])
+
+    def hint(self, symptom):
+        """The hint for a symptom ("shape", "nan", "error:ValueError", ...)."""
+        if symptom in self.hints:
+            return self.hints[symptom]
+        if symptom.startswith("error:"):
+            return self.hints.get("error") or DEFAULT_HINTS.get(symptom) or DEFAULT_HINTS["error"]
+        return DEFAULT_HINTS.get(symptom, DEFAULT_HINTS["value"])
+
+    def check_source(self):
+        """The source of this exercise's check cell, exactly as the notebooks carry it.
+
+        The grader puts this back over whatever a submission has in its check cell."""
+        return f'from lrcourse.check import check\n\ncheck("{self.id}", {self.function})'
+
+
+@dataclass(frozen=True)
+class Lecture:
+    number: str  # "01"
+    title: str
+    notebook: str  # "01_gradient_descent": the stem of solutions/ and exercises/ notebooks
+    exercises: list
+
+
+def _modules():
+    from lrcourse import grading
+
+    for info in pkgutil.iter_modules(grading.__path__):
+        if info.name.startswith("ex") and info.name[2:].isdigit():
+            yield importlib.import_module(f"lrcourse.grading.{info.name}")
+
+
+_LECTURES = None
+
+
+def lectures():
+    """Every lecture with exercises, keyed by number ("01"), loaded once."""
+    global _LECTURES
+    if _LECTURES is None:
+        found = {}
+        for module in _modules():
+            number = module.__name__.rsplit(".ex", 1)[1]
+            lecture = Lecture(number, module.TITLE, module.NOTEBOOK, list(module.EXERCISES))
+            wrong = [e.id for e in lecture.exercises if e.lecture != number]
+            if wrong:
+                raise ValueError(f"{module.__name__} holds exercises of another lecture: {wrong}")
+            found[number] = lecture
+        _LECTURES = dict(sorted(found.items()))
+    return _LECTURES
+
+
+def exercise(exercise_id):
+    """The Exercise with this id, or None."""
+    lecture = lectures().get(str(exercise_id).partition(".")[0])
+    if lecture is None:
+        return None
+    return next((e for e in lecture.exercises if e.id == exercise_id), None)
+
+
+def all_ids():
+    return [e.id for lecture in lectures().values() for e in lecture.exercises]

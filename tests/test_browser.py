@@ -1,0 +1,128 @@
+"""Every lecture notebook, run in JupyterLab in a real (headless) browser.
+
+nbval runs notebooks without a front end, so it cannot see widgets that fail to display, or
+sliders that move but change nothing. Here JupyterLab serves copies of the notebooks, headless
+Chromium opens each one, runs all cells and checks that
+
+- no cell fails or writes to stderr, and the page logs no JavaScript errors;
+- every widget output displays a live widget, none shows "Error displaying widget" or "model
+  not found";
+- in every explorer, dragging the first slider changes the readout, the picture and the status.
+
+Chromium is Debian's (``apt-get install -y chromium``), driven by Python Playwright; set
+``CHROMIUM`` to use another binary. Without them the test is skipped, except under ``CI=true``,
+where a missing browser is a failure: CI must not pass by testing nothing.
+See DEVELOPERS.md.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from browser.lab import REPO, JupyterLab
+from browser.notebook import (
+    close_all,
+    drag_first_slider,
+    open_lab,
+    open_notebook,
+    rendered_widgets,
+    run_all,
+    shown,
+    wait_for,
+    widget_trouble,
+)
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",  # tests often run as root in containers, where the sandbox cannot start
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+FIXTURE = Path(__file__).parent / "browser" / "explorers.ipynb"  # one of each explorer
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb")) + [FIXTURE]
+
+
+def _missing_tool():
+    """Why the browser test cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python Playwright is not installed (pip install playwright)"
+    if not Path(CHROMIUM).exists():
+        return f"Chromium is not at {CHROMIUM} (apt-get install -y chromium, or set CHROMIUM)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """One JupyterLab server for the whole session, serving copies of every notebook."""
+    reason = _missing_tool()
+    if reason and os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and the browser test cannot run: {reason}")
+    if reason:
+        pytest.skip(reason)
+    with JupyterLab(tmp_path_factory.mktemp("lab"), NOTEBOOKS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser, lab):
+    """One browser tab with JupyterLab loaded, shared by all tests (loading Lab takes seconds)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    tab.js_errors = []
+    tab.on("console", lambda m: m.type == "error" and tab.js_errors.append(m.text))
+    tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))
+    open_lab(tab, lab.url)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def page(lab_page):
+    """The Lab tab, with no JavaScript errors recorded yet; closes what the test opened."""
+    lab_page.js_errors.clear()
+    yield lab_page
+    close_all(lab_page)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_runs_and_its_explorers_respond(lab, page, notebook):
+    open_notebook(page, notebook.name)
+    state = run_all(page)
+    assert state["errors"] == [], "\n".join(state["errors"])
+    assert state["unrun"] == 0
+
+    wait_for(lambda: rendered_widgets(page) == state["widgets"], 30,
+             f"all {state['widgets']} widget outputs to display")  # fmt: skip
+    assert widget_trouble(page) == []
+    explorers = page.locator(".jp-OutputArea-output .lrcourse-explorer")
+    if notebook == FIXTURE:
+        assert explorers.count() == 3
+
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        before = shown(explorer)
+        assert before[0], f"explorer {i} shows no figure"
+        readout_before, readout_after = drag_first_slider(page, explorer)
+        assert readout_after != readout_before, f"explorer {i}: the slider did not move"
+        # The picture and the status line are separate messages: wait for both.
+        wait_for(lambda e=explorer, old=before: all(map(str.__ne__, shown(e), old)), 15,
+                 f"explorer {i} to show a new picture and status")  # fmt: skip
+
+    assert widget_trouble(page) == []
+    assert page.js_errors == [], "\n".join(page.js_errors)

@@ -1,0 +1,145 @@
+"""The exercise notebooks: one source (solutions/), a generator, and what the grader reads."""
+
+import copy
+import importlib.util
+import inspect
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lrcourse.check import run_check
+from lrcourse.grading import notebook, spec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def _load_generator():
+    path = ROOT / "tools" / "make_exercises.py"
+    module_spec = importlib.util.spec_from_file_location("make_exercises", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+make_exercises = _load_generator()
+
+
+def test_exercises_are_what_the_generator_makes_from_solutions(tmp_path):
+    written = make_exercises.generate(ROOT / "solutions", tmp_path)
+    assert written, "no solution notebooks found"
+    for path, text in written.items():
+        committed = ROOT / "exercises" / path.name
+        assert committed.exists(), f"run: python tools/make_exercises.py ({path.name} missing)"
+        assert committed.read_text() == text, f"run: python tools/make_exercises.py ({path.name})"
+    extra = {p.name for p in (ROOT / "exercises").glob("*.ipynb")} - {p.name for p in written}
+    assert not extra, f"exercises without a solution notebook: {extra}"
+
+
+def test_every_lecture_with_exercises_has_a_solution_notebook():
+    names = {p.stem for p in SOLUTIONS}
+    for lecture in spec.lectures().values():
+        assert lecture.notebook in names
+
+
+def test_solutions_are_stripped_to_stubs_that_keep_the_signature():
+    text = 'def f(x):\n    """Doc."""\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION'
+    assert (
+        make_exercises.strip_solutions(text)
+        == 'def f(x):\n    """Doc."""\n    ...  # YOUR CODE HERE'
+    )
+    for broken in (
+        "# BEGIN SOLUTION\nx",
+        "x\n# END SOLUTION",
+        "# BEGIN SOLUTION\n# BEGIN SOLUTION",
+    ):
+        with pytest.raises(ValueError):
+            make_exercises.strip_solutions(broken)
+
+
+def test_the_generator_refuses_an_edited_check_cell():
+    nb = nbformat.read(SOLUTIONS[0], as_version=4)
+    check = next(c for c in nb.cells if notebook.CHECK in notebook.tags(c))
+    check.source += "\nprint('extra')"
+    assert any("must read exactly" in p for p in make_exercises.validate(nb, "x.ipynb"))
+
+
+def _run_cells(path):
+    """The namespace after running a notebook's setup and answer cells (no kernel needed)."""
+    nb = nbformat.read(path, as_version=4)
+    namespace = {}
+    for cell in nb.cells:
+        if {notebook.SETUP, notebook.ANSWER} & set(notebook.tags(cell)):
+            exec(cell.source, namespace)
+    return nb.metadata["lrcourse"]["lecture"], namespace
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_solution_answers_pass_and_exercise_stubs_are_not_attempted(path):
+    number, solved = _run_cells(path)
+    _, stubs = _run_cells(ROOT / "exercises" / path.name)
+    for exercise in spec.lectures()[number].exercises:
+        assert run_check(exercise.id, solved[exercise.function]).passed
+        assert run_check(exercise.id, stubs[exercise.function]).status == "not attempted"
+        params = list(inspect.signature(stubs[exercise.function]).parameters)
+        assert params == exercise.parameters
+        assert stubs[exercise.function].__doc__ == solved[exercise.function].__doc__
+
+
+# --- what the grader reads ---------------------------------------------------------------------
+
+
+def _nb(*sources, tags=None):
+    cells = []
+    for i, src in enumerate(sources):
+        cells.append(
+            {"cell_type": "code", "source": src, "metadata": {"tags": (tags or {}).get(i, [])}}
+        )
+    return {"cells": cells, "metadata": {}}
+
+
+def test_the_answer_program_keeps_definitions_and_what_they_use_only():
+    nb = _nb(
+        "import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline\nA = np.eye(2)",
+        "def helper(x):\n    return A @ x\n\ndef gd_step(p, g, lr):\n    return p - lr * helper(g)",
+        "np.allclose = lambda *a: True\nprint('scratch')\nwhile True:\n    pass",
+        "gd_step(1, 2, 3)",
+    )
+    parsed = notebook.parse_cells(nb)
+    program = notebook.answer_program(parsed, "gd_step")
+    assert program == [(0, 0), (0, 3), (1, 0), (1, 1)]  # numpy, A, helper, gd_step
+    assert notebook.answer_program(parsed, "missing") == []
+
+
+def test_the_last_definition_wins_and_syntax_errors_are_located():
+    parsed = notebook.parse_cells(
+        _nb("def f():\n    return 1", "def f():\n    return 2", "def g(:")
+    )
+    assert notebook.answer_program(parsed, "f") == [(0, 0), (1, 0)]  # both run, in order
+    assert notebook.syntax_errors(parsed) == {2: "line 1: invalid syntax"}
+
+
+def test_check_cells_are_restored_deduplicated_and_reinserted():
+    lecture = spec.lectures()["01"]
+    nb = nbformat.read(ROOT / "exercises" / f"{lecture.notebook}.ipynb", as_version=4)
+    nb = copy.deepcopy(nb)
+    checks = [i for i, c in enumerate(nb.cells) if notebook.CHECK in notebook.tags(c)]
+    nb.cells[checks[1]].source = "print('passed')"  # edited
+    nb.cells.insert(checks[2], copy.deepcopy(nb.cells[checks[2]]))  # duplicated
+    del nb.cells[checks[0]]  # deleted
+    changes = notebook.restore_checks(nb, lecture)
+    assert set(changes) == {"edited", "duplicated", "deleted"}
+    restored = [c for c in nb.cells if notebook.CHECK in notebook.tags(c)]
+    assert [notebook.source(c) for c in restored] == [e.check_source() for e in lecture.exercises]
+    assert len({c["id"] for c in nb.cells}) == len(nb.cells)
+
+
+def test_the_lecture_is_found_from_metadata_tags_or_file_name():
+    nb = nbformat.read(SOLUTIONS[0], as_version=4)
+    number = nb.metadata["lrcourse"]["lecture"]
+    assert notebook.lecture_of(nb) == number
+    del nb.metadata["lrcourse"]
+    assert notebook.lecture_of(nb) == number  # from the q: tags
+    assert notebook.lecture_of({"cells": []}, f"alice_{number}_topic.ipynb") == number
+    assert notebook.lecture_of({"cells": []}, "alice.ipynb") is None

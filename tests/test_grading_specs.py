@@ -1,0 +1,95 @@
+"""Every exercise spec: the reference passes, every mutant fails, every other correct answer passes.
+
+These run in-process against the specs (no kernel, no sandbox), so they are fast; they are what
+keeps a case list from rewarding a common mistake, or from punishing a correct answer written
+differently.
+"""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from lrcourse.check import run_check
+from lrcourse.grading import judge, spec
+
+EXERCISES = [e for lecture in spec.lectures().values() for e in lecture.exercises]
+MUTANTS = [(e, m) for e in EXERCISES for m in e.mutants]
+ALTERNATES = [(e, i, a) for e in EXERCISES for i, a in enumerate(e.alternates)]
+
+
+def _norm(text):
+    return " ".join(text.split())
+
+
+def test_lectures_01_and_02_have_at_least_three_exercises_each():
+    assert len(spec.lectures()["01"].exercises) >= 3
+    assert len(spec.lectures()["02"].exercises) >= 3
+
+
+def test_ids_are_unique():
+    assert len(spec.all_ids()) == len(set(spec.all_ids()))
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_the_reference_passes_and_the_spec_is_complete(exercise):
+    assert run_check(exercise.id, exercise.reference).passed
+    assert len(exercise.mutants) >= 3 and exercise.alternates, "name mistakes and other answers"
+    names = list(inspect.signature(exercise.reference).parameters)
+    assert names == exercise.parameters, "cases list the inputs in the function's order"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_the_reference_does_not_change_the_cases(exercise):
+    before = judge.encoded_cases(exercise)
+    for case in exercise.cases:
+        exercise.reference(*case.values())
+    assert tuple(tuple((k, v) for k, v in args) for args in before) == judge.encoded_cases(exercise)
+    assert judge._call_trusted(exercise.reference, before[0]) == judge.expected_outputs(exercise)[0]
+
+
+@pytest.mark.parametrize("exercise, mutant", MUTANTS, ids=[f"{e.id}-{m.name}" for e, m in MUTANTS])
+def test_every_mutant_fails_with_a_hint_for_its_mistake(exercise, mutant):
+    verdict = run_check(exercise.id, mutant.fn)
+    assert verdict.status == "failed", str(verdict)
+    # The hint shown is this mutant's own, or that of a mutant giving the same wrong value on the
+    # first failing case, or the input-mutation hint; never a crash or a generic message.
+    hints = [_norm(m.hint) for m in exercise.mutants] + [_norm(exercise.hint("mutated"))]
+    assert any(h in _norm(str(verdict)) for h in hints), str(verdict)
+
+
+@pytest.mark.parametrize(
+    "exercise, i, alternate", ALTERNATES, ids=[f"{e.id}-{i}" for e, i, _ in ALTERNATES]
+)
+def test_every_correct_answer_written_differently_passes(exercise, i, alternate):
+    verdict = run_check(exercise.id, alternate)
+    assert verdict.passed, str(verdict)
+
+
+def test_the_first_failing_case_names_the_off_by_one():
+    def short(hessian, x0, lr, steps):  # one update short: a classic
+        path = [x0]
+        for _ in range(steps - 1):
+            path.append(path[-1] - lr * hessian @ path[-1])
+        return np.array(path)
+
+    verdict = run_check("01.gradient_descent", short)
+    assert "shape (6, 2), got an array of shape (5, 2)" in str(verdict)
+    assert "steps + 1 points" in _norm(str(verdict))
+
+
+def test_the_noise_floor_accepts_numbers_and_arrays_and_names_inf():
+    def scalar_only(lr, L, sigma):
+        if lr * L >= 2:
+            return np.inf
+        return lr * sigma**2 / (2 * (2 - lr * L))
+
+    verdict = run_check("02.noise_floor", scalar_only)
+    assert verdict.status == "error" and "np.where" in str(verdict)
+
+
+def test_exercise_ids_are_checked():
+    with pytest.raises(ValueError, match="01.gd_step"):
+        spec.Exercise(id="gd_step", reference=abs, cases=[{"x": 1.0}])
+    with pytest.raises(ValueError, match="same inputs"):
+        spec.Exercise(id="01.f", reference=abs, cases=[{"x": 1.0}, {"y": 1.0}])

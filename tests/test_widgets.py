@@ -1,0 +1,195 @@
+"""The explorers, driven without a browser: moving a control must change what they show."""
+
+import io
+import subprocess
+import sys
+
+import ipywidgets
+import numpy as np
+import PIL.Image
+import pytest
+
+from lrcourse import schedules, widgets
+from lrcourse.optimizers import sgd
+from lrcourse.problems import quadratic, rosenbrock
+
+
+def shown(explorer):
+    """What the learner sees: the picture and the status line."""
+    return explorer.image.value, explorer.status.value
+
+
+def pixels(png):
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def test_importing_the_module_shows_nothing():
+    # A module that displayed widgets on import would litter every notebook that imports it.
+    code = "import lrcourse.widgets, ipywidgets; print(len(ipywidgets.Widget.widgets))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+
+
+# --- schedule_explorer -------------------------------------------------------------------------
+
+
+def test_schedule_controls_come_from_the_factory_signature():
+    explorer = widgets.schedule_explorer(schedules.warmup_stable_decay, horizon=400)
+    assert list(explorer.controls) == [
+        "lr", "total_steps", "warmup_steps", "decay_steps", "shape", "min_lr",
+    ]  # fmt: skip
+    assert isinstance(explorer.controls["lr"], ipywidgets.FloatLogSlider)
+    assert isinstance(explorer.controls["warmup_steps"], ipywidgets.IntSlider)
+    assert explorer.controls["total_steps"].value == 400  # a guess for a required parameter
+    assert explorer.controls["shape"].options == ("linear", "cosine", "sqrt")
+    assert explorer.controls["min_lr"].value == 0.0  # the signature's default
+    assert explorer.error is None
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        schedules.constant,
+        schedules.step_decay,
+        schedules.multistep_decay,
+        schedules.exponential_decay,
+        schedules.inverse_time_decay,
+        schedules.polynomial_decay,
+        schedules.cosine_decay,
+        schedules.cosine_restarts,
+        schedules.cyclic,
+        schedules.one_cycle,
+        schedules.warmup_stable_decay,
+    ],
+    ids=lambda factory: factory.__name__,
+)
+def test_every_schedule_gets_an_explorer_that_reacts(factory):
+    explorer = widgets.schedule_explorer(factory, horizon=300)
+    assert explorer.error is None, explorer.status.value
+    before = shown(explorer)
+    first = next(iter(explorer.controls))  # a learning rate in every factory
+    explorer.controls[first].value = explorer.controls[first].value * 2
+    assert explorer.error is None, explorer.status.value
+    assert shown(explorer)[0] != before[0] and shown(explorer)[1] != before[1]
+
+
+def test_the_status_is_the_call_a_learner_can_copy():
+    explorer = widgets.schedule_explorer(schedules.step_decay, horizon=100, gamma=0.5)
+    explorer.controls["step_size"].value = 30
+    assert explorer.status.value.startswith("step_decay(lr=0.1, step_size=30, gamma=0.5): ")
+    assert explorer.values() == {"lr": 0.1, "step_size": 30, "gamma": 0.5}
+
+
+def test_fixed_values_and_own_widgets_are_honoured():
+    own = ipywidgets.FloatSlider(value=0.5, min=0.1, max=0.9, description="gamma")
+    explorer = widgets.schedule_explorer(
+        schedules.multistep_decay, horizon=100, milestones=ipywidgets.fixed([10, 20]), gamma=own
+    )
+    assert explorer.controls["gamma"] is own
+    assert "milestones" not in explorer.controls
+    assert "milestones=[10, 20]" in explorer.status.value
+    before = shown(explorer)
+    own.value = 0.2
+    assert shown(explorer) != before
+
+
+def test_a_rejected_combination_is_shown_not_raised():
+    explorer = widgets.schedule_explorer(schedules.warmup_stable_decay, horizon=100)
+    explorer.controls["warmup_steps"].value = 90  # + decay_steps 20 > total_steps 100
+    assert isinstance(explorer.error, ValueError)
+    assert "warmup_steps + decay_steps" in explorer.status.value
+    explorer.controls["warmup_steps"].value = 10
+    assert explorer.error is None
+
+
+def test_missing_and_unknown_parameters_are_clear_errors():
+    with pytest.raises(ValueError, match="'schedule'"):
+        widgets.schedule_explorer(schedules.linear_warmup)
+    with pytest.raises(ValueError, match="no parameter 'lr_max'"):
+        widgets.schedule_explorer(schedules.cosine_decay, lr_max=0.1)
+
+
+def test_log_axis_option():
+    explorer = widgets.schedule_explorer(schedules.exponential_decay, horizon=100, log=True)
+    assert explorer.figure.axes[0].get_yscale() == "log"
+
+
+# --- lr_explorer -------------------------------------------------------------------------------
+
+
+def test_lr_explorer_moves_and_reports_divergence():
+    explorer = widgets.lr_explorer(quadratic(condition=10), steps=30, lr=0.1)
+    assert explorer.status.value.startswith("lr = 0.1: final loss")
+    before = shown(explorer)
+    explorer.controls["lr"].value = 0.3  # beyond 2/L = 0.2
+    assert shown(explorer)[0] != before[0]
+    assert explorer.status.value == "lr = 0.3: diverged at step 21 (stable only below 2/L = 0.2)"
+    assert isinstance(explorer.controls["lr"], ipywidgets.FloatLogSlider)
+
+
+def test_lr_explorer_takes_other_optimizers_and_problems():
+    explorer = widgets.lr_explorer(rosenbrock(), sgd, steps=50, lr=1e-3, momentum=0.9)
+    assert explorer.error is None
+    before = shown(explorer)
+    explorer.controls["lr"].value = 2e-3
+    assert shown(explorer) != before
+    with pytest.raises(ValueError, match="2-D"):
+        widgets.lr_explorer(quadratic(curvatures=[1.0, 2.0, 3.0]))
+
+
+def test_blitting_shows_the_same_picture_as_a_full_redraw():
+    explorer = widgets.lr_explorer(quadratic(condition=10), steps=30, lr=0.05)
+    for lr in (0.08, 0.15, 0.25):
+        explorer.controls["lr"].value = lr
+        blitted = pixels(explorer.image.value)
+        explorer.figure.canvas.draw()
+        full = pixels(widgets._png(explorer.figure.canvas))
+        # Only the stacking order of a few overlapping markers may differ.
+        assert np.mean(np.any(blitted != full, axis=-1)) < 0.005
+
+
+# --- compare_explorer --------------------------------------------------------------------------
+
+
+def test_compare_explorer_keeps_separate_controls():
+    explorer = widgets.compare_explorer(
+        schedules.cosine_decay, (schedules.cosine_decay, {"lr": 0.05}), horizon=100
+    )
+    assert explorer.controls["cosine_decay.lr"].value == 0.1
+    assert explorer.controls["cosine_decay 2.lr"].value == 0.05
+    before = shown(explorer)
+    explorer.controls["cosine_decay 2.lr"].value = 0.2
+    assert explorer.controls["cosine_decay.lr"].value == 0.1
+    assert shown(explorer)[0] != before[0]
+    assert explorer.status.value.startswith("cosine_decay: lr")
+
+
+def test_compare_explorer_trains_every_schedule_in_one_run():
+    bowl = quadratic(condition=10)
+    explorer = widgets.compare_explorer(
+        schedules.cosine_decay, schedules.step_decay, horizon=60, problem=bowl
+    )
+    assert "cosine_decay: final loss" in explorer.status.value
+    explorer.controls["step_decay.lr"].value = 0.5  # diverges on this bowl
+    assert "step_decay: diverged at step" in explorer.status.value
+    assert "cosine_decay: final loss" in explorer.status.value
+
+
+def test_compare_explorer_needs_a_schedule():
+    with pytest.raises(ValueError, match="at least one"):
+        widgets.compare_explorer()
+
+
+# --- what a notebook stores --------------------------------------------------------------------
+
+
+def test_the_stored_output_has_a_still_picture_for_code_hosts():
+    explorer = widgets.schedule_explorer(schedules.cosine_decay, horizon=50)
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/png"]  # base64 PNG
+    assert (
+        bundle["text/plain"]
+        == "schedule_explorer(cosine_decay) (run the notebook to move its controls)"
+    )
