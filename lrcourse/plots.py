@@ -61,11 +61,22 @@ STYLE = {
 }
 
 
+_active = 0  # how many style() blocks we are inside (entering another would only cost time)
+
+
 @contextlib.contextmanager
 def style():
     """Draw in the course style inside a ``with plots.style():`` block."""
-    with mpl.rc_context(STYLE):
+    global _active
+    if _active:
         yield
+        return
+    with mpl.rc_context(STYLE):
+        _active += 1
+        try:
+            yield
+        finally:
+            _active -= 1
 
 
 def use_style():

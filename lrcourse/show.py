@@ -90,4 +90,6 @@ def show_source(obj, *, docstring=True):
     if not docstring and not inspect.ismodule(obj):
         code = _without_docstring(code)
     module = inspect.getmodule(obj)
-    return Source(code, module.__name__ if module is not None else "")
+    # A function defined in the notebook itself lives in __main__: no module worth naming.
+    origin = module.__name__ if module is not None and module.__name__ != "__main__" else ""
+    return Source(code, origin)

@@ -16,17 +16,21 @@ parts such as contour lines are drawn once, and an update only replaces what cha
 the new PNG to the ``Image`` widget: well under the 100 ms that feels instant.
 
 Adding an explorer (an optimizer race, say) takes four steps, as ``lr_explorer`` shows:
-make the controls, make a figure with ``figure()``, draw the static parts, and write
-``draw(values) -> status`` that draws the parts that depend on the controls. Then return
-``Explorer(controls, draw, fig)``.
+make the controls (``log_slider``, ``schedule_controls``), make a figure with ``figure()``, draw
+the static parts (fixed limits, ``log_y`` axes, contours), and write ``draw(values) -> status``
+that draws the parts that depend on the controls. Then return ``Explorer(controls, draw, fig)``,
+and list the function in its module's ``EXPLORERS`` dict (see ``lrcourse.explorers``): from then
+on ``all_explorers()`` includes it, so the tests, the browser test and the benchmark try it.
 """
 
 import base64
 import html
+import importlib
 import inspect
 import io
 import math
 import numbers
+import pkgutil
 import time
 
 import ipywidgets as widgets
@@ -47,6 +51,9 @@ __all__ = [
     "schedule_explorer",
     "lr_explorer",
     "compare_explorer",
+    "all_explorers",
+    "log_y",
+    "call_text",
 ]
 
 
@@ -99,9 +106,9 @@ def _settled(new, old, scale):
     """The limits to draw an axis with, given the limits that fit the new data and the old ones.
 
     The old limits stay while the new data fill at least half of them, so the picture holds
-    still and can be blitted. Data that outgrow them get room to grow further on that side (a
-    quarter of the range, or a decade on a log axis), so that a slider dragged on does not
-    redraw the whole figure at every step.
+    still and can be blitted. Data that outgrow them get room to grow further on that side (half
+    the range; on a log axis a quarter of the decades, at least one), so that a slider dragged
+    on does not redraw the whole figure at every step.
     """
     log = scale == "log" and min(*new, *old) > 0
     forward, back = (np.log10, lambda x: 10.0**x) if log else (float, float)
@@ -109,7 +116,7 @@ def _settled(new, old, scale):
     slack = 1e-6 * (old_hi - old_lo)  # rounding in the autoscaler is no reason to redraw
     if old_lo - slack <= new_lo and new_hi <= old_hi + slack:
         return tuple(old) if new_hi - new_lo >= (old_hi - old_lo) / 2 else tuple(new)
-    room = 1.0 if log else 0.25 * (new_hi - new_lo)
+    room = max(1.0, 0.25 * (new_hi - new_lo)) if log else 0.5 * (new_hi - new_lo)
     lo = new_lo - room if new_lo < old_lo - slack else old_lo
     hi = new_hi + room if new_hi > old_hi + slack else old_hi
     return back(lo), back(hi)
@@ -355,8 +362,8 @@ def schedule_controls(factory, horizon=1000, **values):
     return controls, fixed
 
 
-def _call(factory, kwargs):
-    """``cosine_decay(lr=0.1, total_steps=1000)``: the call a learner can copy into a cell."""
+def call_text(factory, kwargs):
+    """``"cosine_decay(lr=0.1, total_steps=1000)"``: the call a learner can copy into a cell."""
 
     def show(value):
         return f"{value:.4g}" if isinstance(value, float) else repr(value)
@@ -371,7 +378,7 @@ def _min_loss(problem):
     return problem.min_loss if problem.n_train is None else None
 
 
-def _log_y(ax):
+def log_y(ax):
     """A log y-axis without minor ticks: drawing them (dozens of tick objects) costs more time
     than everything else on the panel."""
     ax.set_yscale("log")
@@ -397,13 +404,17 @@ def _outcome(history):
     return f"final loss {history.loss[-1]:.3g}"
 
 
-def _stacked(schedules):
+def _stacked(schedules, steps):
     """One schedule for a sweep over schedules: at each step a column of rates, row i from
-    schedule i, which broadcasts against params of shape (len(schedules), dim)."""
-    schedules = list(schedules)
+    schedule i, which broadcasts against params of shape (len(schedules), dim).
+
+    Schedules are pure functions, so their rates over the whole run can be computed once, in one
+    vectorised call each, and looked up at every step.
+    """
+    table = np.stack([schedule(np.arange(steps)) for schedule in schedules])
 
     def lr(step):
-        return np.stack([schedule(step) for schedule in schedules])[:, None]
+        return table[:, min(int(step), steps - 1), None]
 
     return lr
 
@@ -430,11 +441,11 @@ def schedule_explorer(factory, horizon=1000, *, log=False, **values):
     ax.plot(steps, initial(steps), ":", color="grey", label="starting values")
     ax.set(xlabel="step", ylabel="learning rate", title=factory.__name__)
     if log:
-        _log_y(ax)
+        log_y(ax)
 
     def draw(values):
         schedule = factory(**values, **fixed)
-        call = _call(factory, {**values, **fixed})
+        call = call_text(factory, {**values, **fixed})
         plots.plot_schedules({"now": schedule}, horizon, ax=ax, log=log, title=factory.__name__)
         lr = schedule(steps)
         return f"{call}: lr {lr[0]:.4g} at step 0, {lr[-1]:.4g} at step {horizon - 1}"
@@ -475,7 +486,7 @@ def lr_explorer(
     ax_path.legend(loc="upper right", frameon=True)
     ax_loss.set(xlabel="step", ylabel="loss" if min_loss is None else "loss - min loss")
     ax_loss.set_title(f"loss over {steps} steps")
-    _log_y(ax_loss)
+    log_y(ax_loss)
     # Fixed limits that fit every rate on the slider, so the eye can compare one position with
     # the next (autoscaled axes would jump), and the explorer never has to redraw the axes.
     sweep = np.geomspace(*lr_range, 33)[:, None]
@@ -531,7 +542,7 @@ def compare_explorer(*entries, horizon=200, problem=None, optimizer=optimizers.s
     if problem is not None:
         min_loss = _min_loss(problem)
         axes[1].set(xlabel="step", ylabel="loss" if min_loss is None else "loss - min loss")
-        _log_y(axes[1])
+        log_y(axes[1])
         axes[1].set_title(f"{optimizer.__name__} on {problem.name}")
 
     def draw(values):
@@ -547,7 +558,7 @@ def compare_explorer(*entries, horizon=200, problem=None, optimizer=optimizers.s
             )
         # One batched run for all schedules: row i of the params follows schedule i.
         starts = np.tile(problem.start, (len(schedules), 1))
-        history = run(optimizer(lr=_stacked(schedules.values())), problem, starts, horizon)
+        history = run(optimizer(lr=_stacked(schedules.values(), horizon)), problem, starts, horizon)
         histories = plots.runs(history, schedules)
         plots.plot_losses(histories, ax=axes[1], min_loss=min_loss, title=axes[1].get_title())
         return "; ".join(f"{label}: {_outcome(h)}" for label, h in histories.items())
@@ -555,3 +566,34 @@ def compare_explorer(*entries, horizon=200, problem=None, optimizer=optimizers.s
     layout = widgets.HBox(columns, layout=widgets.Layout(justify_content="space-around"))
     names = ", ".join(factories)
     return Explorer(controls, draw, fig, title=f"compare_explorer({names})", layout=layout)
+
+
+# --- every explorer of the course --------------------------------------------------------------
+
+
+def all_explorers():
+    """Every explorer of the course with its default settings: ``{name: function that builds it}``.
+
+    First the three explorers of this module, then those that the modules of
+    ``lrcourse.explorers`` list in their ``EXPLORERS`` dicts (named "module.name"). The widget
+    tests, the browser test and the slider benchmark walk through this, so an explorer is tested
+    and timed as soon as it is listed.
+    """
+    from lrcourse import explorers, schedules
+    from lrcourse.problems import quadratic
+
+    found = {
+        "schedule_explorer": lambda: schedule_explorer(schedules.cosine_decay),
+        "lr_explorer": lambda: lr_explorer(quadratic(condition=10)),
+        "compare_explorer": lambda: compare_explorer(
+            schedules.cosine_decay, schedules.step_decay, problem=quadratic(condition=10)
+        ),
+    }
+    for module in pkgutil.iter_modules(explorers.__path__):
+        listed = importlib.import_module(f"lrcourse.explorers.{module.name}").EXPLORERS
+        found.update({f"{module.name}.{name}": make for name, make in listed.items()})
+    return found
+
+
+# The names lrcourse.explorers first imported these helpers under.
+_log_y, _call = log_y, call_text

@@ -1,8 +1,10 @@
-"""Every lecture notebook, run in JupyterLab in a real (headless) browser.
+"""Every lecture notebook and every explorer, run in JupyterLab in a real (headless) browser.
 
 nbval runs notebooks without a front end, so it cannot see widgets that fail to display, or
-sliders that move but change nothing. Here JupyterLab serves copies of the notebooks, headless
-Chromium opens each one, runs all cells and checks that
+sliders that move but change nothing. Here JupyterLab serves copies of the lecture notebooks,
+of a fixture with the three core explorers (tests/browser/explorers.ipynb) and of a notebook
+written at startup with every explorer listed in lrcourse.explorers. Headless Chromium opens
+each one, runs all cells and checks that
 
 - no cell fails or writes to stderr, and the page logs no JavaScript errors;
 - every widget output displays a live widget, none shows "Error displaying widget" or "model
@@ -18,6 +20,7 @@ See DEVELOPERS.md.
 import os
 from pathlib import Path
 
+import nbformat
 import pytest
 from browser.lab import REPO, JupyterLab
 from browser.notebook import (
@@ -41,8 +44,25 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-FIXTURE = Path(__file__).parent / "browser" / "explorers.ipynb"  # one of each explorer
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb")) + [FIXTURE]
+LECTURES = sorted((REPO / "notebooks").glob("*.ipynb"))
+FIXTURE = Path(__file__).parent / "browser" / "explorers.ipynb"  # the three core explorers
+REGISTERED = "registered_explorers.ipynb"  # written at startup: every lrcourse.explorers entry
+NOTEBOOKS = [path.name for path in LECTURES] + [FIXTURE.name, REGISTERED]
+
+
+def registered_explorers_notebook(path):
+    """Write a notebook that shows every explorer listed in lrcourse.explorers, one per cell, so
+    that each is tried in the browser as soon as it is listed, before a lecture uses it."""
+    from lrcourse.widgets import all_explorers
+
+    names = [name for name in all_explorers() if "." in name]  # "module.name": lrcourse.explorers
+    cells = [nbformat.v4.new_code_cell("from lrcourse.widgets import all_explorers\n\n"
+                                       "explorers = all_explorers()")]  # fmt: skip
+    cells += [nbformat.v4.new_code_cell(f"explorers[{name!r}]()") for name in names]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, path)
+    return path
 
 
 def _missing_tool():
@@ -64,7 +84,9 @@ def lab(tmp_path_factory):
         pytest.fail(f"CI=true and the browser test cannot run: {reason}")
     if reason:
         pytest.skip(reason)
-    with JupyterLab(tmp_path_factory.mktemp("lab"), NOTEBOOKS) as server:
+    root = tmp_path_factory.mktemp("lab")
+    generated = registered_explorers_notebook(root / REGISTERED)
+    with JupyterLab(root, [*LECTURES, FIXTURE, generated]) as server:
         yield server
 
 
@@ -100,9 +122,9 @@ def page(lab_page):
     close_all(lab_page)
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook_runs_and_its_explorers_respond(lab, page, notebook):
-    open_notebook(page, notebook.name)
+    open_notebook(page, notebook)
     state = run_all(page)
     assert state["errors"] == [], "\n".join(state["errors"])
     assert state["unrun"] == 0
@@ -111,8 +133,8 @@ def test_notebook_runs_and_its_explorers_respond(lab, page, notebook):
              f"all {state['widgets']} widget outputs to display")  # fmt: skip
     assert widget_trouble(page) == []
     explorers = page.locator(".jp-OutputArea-output .lrcourse-explorer")
-    if notebook == FIXTURE:
-        assert explorers.count() == 3
+    if notebook in (FIXTURE.name, REGISTERED):
+        assert explorers.count() == state["widgets"]  # every widget there is an explorer
 
     for i in range(explorers.count()):
         explorer = explorers.nth(i)

@@ -191,3 +191,20 @@ def test_check_never_raises_even_on_its_own_bugs(monkeypatch):
     monkeypatch.setattr(judge, "judge", lambda *a, **k: 1 / 0)
     v = run_check("01.gd_step", gd_step)
     assert v.status == "error" and "internal error" in str(v)
+
+
+def test_only_well_formed_values_are_decoded():
+    good = [0.5, 3, np.arange(6.0).reshape(2, 3), [1, 2], np.array([np.nan, -np.inf]), None, True]
+    good += ["text", object(), [[1], [1, 2]], np.zeros(2_000_000), [True, 1.0], ...]
+    assert all(values.valid(values.encode(v)) for v in good)
+    array = {"kind": "array", "dtype": "float64", "container": "ndarray", "shape": [2]}
+    bad = [
+        {**array, "data": [1.0]},  # too short for its shape
+        {**array, "data": [1.0, "1"]},  # a string that is not nan or inf
+        {**array, "data": [1.0, True]},  # a bool is not a number
+        {**array, "data": [1.0, [2.0]]},
+        {**array, "shape": [-2], "data": []},
+        {"kind": 3},
+        [],
+    ]
+    assert not any(values.valid(b) for b in bad)

@@ -56,3 +56,11 @@ def test_objects_without_python_source_are_a_clear_error():
         show_source(len)
     with pytest.raises(ValueError, match="show_source needs a function"):
         show_source(3)
+
+
+def test_a_function_of_the_notebook_itself_has_no_module_header(tmp_path):
+    cell = tmp_path / "cell.py"  # IPython keeps each cell's code in a file like this
+    cell.write_text("def double(x):\n    return 2 * x\n")
+    namespace = {"__name__": "__main__"}
+    exec(compile(cell.read_text(), str(cell), "exec"), namespace)
+    assert repr(show_source(namespace["double"])) == "def double(x):\n    return 2 * x"

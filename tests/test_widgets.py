@@ -1,6 +1,7 @@
 """The explorers, driven without a browser: moving a control must change what they show."""
 
 import io
+import math
 import subprocess
 import sys
 
@@ -21,6 +22,25 @@ def shown(explorer):
 
 def pixels(png):
     return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+SLIDERS = (ipywidgets.FloatLogSlider, ipywidgets.FloatSlider, ipywidgets.IntSlider)
+
+
+def nudge(explorer, fraction=0.1):
+    """Move the explorer's first slider by ``fraction`` of its range, as a short drag would
+    (backwards if that would run past its end)."""
+    control = next(c for c in explorer.controls.values() if isinstance(c, SLIDERS))
+    if isinstance(control, ipywidgets.FloatLogSlider):
+        step = fraction * (control.max - control.min)
+        exponent = math.log(control.value, control.base)
+        exponent += step if exponent + step <= control.max else -step
+        control.value = control.base**exponent
+    else:
+        step = fraction * (control.max - control.min)
+        if isinstance(control, ipywidgets.IntSlider):
+            step = max(1, round(step))
+        control.value += step if control.value + step <= control.max else -step
 
 
 def test_importing_the_module_shows_nothing():
@@ -193,3 +213,17 @@ def test_the_stored_output_has_a_still_picture_for_code_hosts():
         bundle["text/plain"]
         == "schedule_explorer(cosine_decay) (run the notebook to move its controls)"
     )
+
+
+# --- every explorer of the course --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", widgets.all_explorers())
+def test_every_explorer_reacts_to_its_first_slider(name):
+    explorer = widgets.all_explorers()[name]()
+    assert explorer.error is None, explorer.status.value
+    before = shown(explorer)
+    nudge(explorer)
+    assert explorer.error is None, explorer.status.value
+    assert explorer.image.value != before[0], "the picture did not change"
+    assert explorer.status.value != before[1], "the status line did not change"

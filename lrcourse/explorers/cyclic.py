@@ -4,8 +4,8 @@
                          warmup slider puts ``linear_warmup`` in front of whichever you chose
     warmup_explorer()    why warmup helps: gradient descent on a bowl whose walls steepen away
                          from the bottom, with the rate and the local stability limit 2 / sharpness
-    schedule_race()      several schedules side by side, each with its own controls, trained on a
-                         noisy quadratic (the mean loss over many seeds)
+    schedule_race()      schedules side by side, each with its own controls, and the exact
+                         expected loss of SGD with each on a noisy quadratic
 
 Two small problems the lecture and the explorers share live here too:
 
@@ -23,8 +23,10 @@ from matplotlib.lines import Line2D
 
 from lrcourse import _validate as v
 from lrcourse import plots, schedules
+from lrcourse.explorers.decay import expected_loss
 from lrcourse.optimizers import sgd
 from lrcourse.problems import NoisyQuadratic, Problem, noisy_quadratic
+from lrcourse.stateful import replay
 from lrcourse.train import run
 from lrcourse.widgets import Explorer, _call, _log_y, figure, log_slider, schedule_controls
 
@@ -33,7 +35,7 @@ __all__ = [
     "steep_bowl",
     "CommonNoiseQuadratic",
     "common_noise_quadratic",
-    "table_schedule",
+    "race_problem",
     "schedule_chooser",
     "warmup_explorer",
     "schedule_race",
@@ -120,68 +122,13 @@ def common_noise_quadratic(curvatures=None, condition=None, sigma=1.0, start=Non
     return CommonNoiseQuadratic(q.hessian, q.sigma, start=q.start, eigenvalues=q.eigenvalues)
 
 
-def table_schedule(table):
-    """A schedule that looks its rates up: ``table[..., step]``, with a trailing axis added.
-
-    A sweep of schedules, each evaluated once on every step (``table`` of shape (..., steps)),
-    becomes one rate per run, of shape (..., 1), which broadcasts against params of shape
-    (..., dim): one batched training run for all of them. Steps past the end keep the last rate.
-
-    >>> table_schedule(np.array([[0.1, 0.2], [0.3, 0.4]]))(1)
-    array([[0.2],
-           [0.4]])
-    """
-    table = np.asarray(table, dtype=float)
-
-    def schedule(step):
-        return table[..., np.minimum(step, table.shape[-1] - 1)][..., None]
-
-    return schedule
-
-
-def expected_loss(problem, lr, divergence_factor=1e12):
-    """The expected loss E[f(x_t)] of SGD on a noisy quadratic, exactly: no sampling.
-
-    In the eigenbasis of H every coordinate z_i of x - x* moves on its own, and the noise keeps
-    variance sigma^2 in every direction, so its second moment s_i = E[z_i^2] obeys
-
-        s_i <- (1 - lr_t lambda_i)^2 s_i + lr_t^2 sigma^2,      E[f(x_t)] = sum_i lambda_i s_i / 2
-
-    (the mean shrinks by the same factor as in gradient descent; the noise adds lr_t^2 sigma^2).
-    ``lr`` holds the rate of every step, shape (..., steps): a sweep of schedules at once. Returns
-    shape (steps + 1, ...), like ``History.loss``, with NaN from the step a run passes
-    ``divergence_factor`` times its first loss (as ``lrcourse.train.run`` stops it). With a
-    constant rate s_i settles where (1 - (1 - lr lambda_i)^2) s_i = lr^2 sigma^2: the noise floor
-    of ``NoisyQuadratic.noise_floor``.
-
-    >>> q = noisy_quadratic(curvatures=[1.0], sigma=1.0, start=[0.0])
-    >>> settled = expected_loss(q, np.full(2000, 0.1))[-1]
-    >>> round(float(settled), 6), round(float(q.noise_floor(0.1)), 6)
-    (0.026316, 0.026316)
-    """
-    lr = np.asarray(lr, dtype=float)
-    lam, vecs = np.linalg.eigh(problem.hessian)
-    z = (problem.start - problem.minimum) @ vecs  # the start in the eigenbasis
-    second = np.broadcast_to(z**2, (*lr.shape[:-1], len(lam))).copy()
-    out = np.empty((lr.shape[-1] + 1, *lr.shape[:-1]))
-    out[0] = second @ lam / 2
-    limit = divergence_factor * max(float(np.max(out[0])), 1.0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(lr.shape[-1]):
-            rate = lr[..., t, None]
-            second = (1 - rate * lam) ** 2 * second + (rate * problem.sigma) ** 2
-            out[t + 1] = second @ lam / 2
-    lost = np.maximum.accumulate(~(out <= limit), axis=0)  # NaN from the first bad step on
-    return np.where(lost, np.nan, out)
-
-
 def race_problem():
-    """The noisy quadratic of the lecture's race: curvatures 0.02 and 1, noise 1, far start.
+    """The noisy quadratic of lecture 05: curvatures 0.02 and 1, noise sigma = 1, start (3, 3).
 
-    Far from its minimum along a flat direction (curvature 0.02), so a schedule has to keep the
-    rate high long enough to get there, then bring it down to average the noise out.
+    The flat direction (curvature 0.02) needs a high rate for a long time to get anywhere; the
+    noise needs a low rate at the end to settle. A schedule has to do both, within its budget.
     """
-    return common_noise_quadratic(curvatures=[0.02, 1.0], sigma=1.0, start=[10.0, 10.0])
+    return common_noise_quadratic(curvatures=[0.02, 1.0], sigma=1.0, start=[3.0, 3.0])
 
 
 # --- schedule_chooser --------------------------------------------------------------------------
@@ -198,9 +145,7 @@ def _chooser_menu(horizon):
         "cyclic": (schedules.cyclic, {"step_size_up": max(horizon // 10, 1)}),
         "one_cycle": (schedules.one_cycle, {}),
         "warmup_stable_decay": (schedules.warmup_stable_decay, {"shape": "sqrt"}),
-        "polynomial_decay": (schedules.polynomial_decay, {}),
-        "exponential_decay": (schedules.exponential_decay, {}),
-        "step_decay": (schedules.step_decay, {}),
+        "polynomial_decay": (schedules.polynomial_decay, {}),  # power 1: linear decay to zero
     }
 
 
@@ -256,7 +201,9 @@ def schedule_chooser(horizon=1000, *, schedule="cosine_decay", warmup_steps=0, l
     ax.legend(
         handles=[
             Line2D([], [], color=plots.COLORS[0], label="the schedule"),
-            Line2D([], [], linestyle=":", color="grey", label="without the warmup"),
+            Line2D(
+                [], [], linestyle=":", color="grey", label="without warmup (if warmup_steps > 0)"
+            ),
         ],
         loc="upper right",
     )
@@ -321,7 +268,7 @@ def warmup_explorer(lr=0.4, warmup_steps=10, steps=60, *, problem=None):
     controls = {
         "lr": log_slider(lr, 1e-2, 2.0, description="peak lr"),
         "warmup_steps": widgets.IntSlider(
-            value=warmup_steps, min=0, max=steps, description="warmup_steps", style=style
+            value=warmup_steps, min=0, max=steps // 2, description="warmup_steps", style=style
         ),
     }
     t = np.arange(steps)
@@ -332,7 +279,9 @@ def warmup_explorer(lr=0.4, warmup_steps=10, steps=60, *, problem=None):
             schedule, label = schedules.linear_warmup(peak, warmup), f"warmup {warmup} steps"
         else:
             schedule, label = schedules.constant(peak), "no warmup"
-        history = run(sgd(lr=schedule), problem, problem.start, steps)
+        # The rates looked up from a table: evaluating the schedule once for all steps is faster
+        # than calling it at every step, and gives the same rates.
+        history = run(sgd(lr=replay(schedule(t))), problem, problem.start, steps)
         plots.trajectory(ax_path, history, label=label, color=plots.COLORS[0])
         limit = 2 / problem.sharpness(history.params[:-1])  # NaN once the run has diverged
         ax_lr.plot(t, history.lr, color=plots.COLORS[0])
@@ -341,6 +290,8 @@ def warmup_explorer(lr=0.4, warmup_steps=10, steps=60, *, problem=None):
             outcome = f"diverged at step {history.diverged_at}"
         else:
             outcome = f"loss {history.loss[-1]:.3g} after {steps} steps"
+            if history.lr[-1] > limit[-1]:  # growing, if still from far below the plot
+                outcome += "; but the rate is above the limit now: the loss grows, it will blow up"
         return f"peak lr {peak:.3g}, {label}: {outcome}"
 
     return Explorer(controls, draw, fig, title="warmup_explorer")
@@ -349,21 +300,22 @@ def warmup_explorer(lr=0.4, warmup_steps=10, steps=60, *, problem=None):
 # --- schedule_race -----------------------------------------------------------------------------
 
 RACE = (
-    (schedules.cosine_decay, {}),
-    (schedules.warmup_stable_decay, {"warmup_steps": 0, "shape": "sqrt"}),
-    (schedules.one_cycle, {}),
+    (schedules.cosine_decay, {"lr": 0.155}),
+    (schedules.warmup_stable_decay, {"lr": 0.083, "warmup_steps": 0, "shape": "sqrt"}),
+    (schedules.one_cycle, {"max_lr": 0.141}),
 )
 
 
 def schedule_race(*entries, horizon=700, problem=None):
     """Schedules side by side, each with its own controls, racing on a noisy quadratic.
 
-    ``entries`` are schedule factories or ``(factory, {name: starting value})`` pairs (default:
-    cosine decay, WSD with a 1 - sqrt cooldown, one-cycle). Every schedule trains SGD from the
-    same start on ``race_problem()``; the right panel shows each one's expected loss, computed
-    exactly (``expected_loss``), so a slider move shows the schedule's effect, not the luck of a
-    few seeds. Controls are named ``"label.parameter"``, as in
-    ``lrcourse.widgets.compare_explorer``.
+    ``entries`` are schedule factories or ``(factory, {name: starting value})`` pairs; the default
+    is cosine decay, WSD with a 1 - sqrt cooldown and one-cycle, started at the peaks the
+    lecture's race found best for 700 steps. The right panel shows each schedule's exact expected
+    loss of SGD on ``problem`` (default ``race_problem()``), from
+    ``lrcourse.explorers.decay.expected_loss``: a slider move shows the schedule's effect, not
+    the luck of a few seeds. The loss axis is fixed on the range where the race is decided.
+    Controls are named ``"label.parameter"``, as in ``lrcourse.widgets.compare_explorer``.
 
     >>> explorer = schedule_race(horizon=100)
     >>> sorted(explorer.controls)[:2]
@@ -388,17 +340,17 @@ def schedule_race(*entries, horizon=700, problem=None):
     # Fixed limits and legends, drawn once: a slider move then repaints only the curves.
     ax_lr.set(xlabel="step", ylabel="learning rate", title="the schedules", xlim=(0, horizon))
     _log_y(ax_lr)
-    ax_lr.set_ylim(1e-6, 10.0)
+    ax_lr.set_ylim(1e-5, 10.0)
     ax_loss.set(xlabel="step", ylabel="expected loss", xlim=(0, horizon))
     ax_loss.set_title(f"SGD on the {problem.name}")
     _log_y(ax_loss)
-    start_loss = float(problem.loss(problem.start))
-    ax_loss.set_ylim(start_loss * 1e-5, start_loss * 10)
-    handles = [
-        Line2D([], [], color=plots.COLORS[i % len(plots.COLORS)], label=label)
-        for i, label in enumerate(racers)
-    ]
-    ax_lr.legend(handles=handles, loc="lower left")
+    floor = float(problem.noise_floor(0.01))  # the race is decided a little above this
+    ax_loss.set_ylim(floor / 2, float(problem.loss(problem.start)) * 2)
+    colors = [plots.COLORS[i % len(plots.COLORS)] for i in range(len(racers))]
+    ax_lr.legend(
+        handles=[Line2D([], [], color=c, label=label) for c, label in zip(colors, racers)],
+        loc="lower left",
+    )
     steps = np.arange(horizon)
 
     def draw(values):
@@ -407,15 +359,19 @@ def schedule_race(*entries, horizon=700, problem=None):
             for label, (factory, names, fixed) in racers.items()
         }
         table = np.stack([np.broadcast_to(s(steps), steps.shape) for s in built.values()])
-        losses = expected_loss(problem, table)  # (horizon + 1, schedules)
-        outcomes = []
-        for i, label in enumerate(built):
-            curve, color = losses[:, i], plots.COLORS[i % len(plots.COLORS)]
-            diverged = np.isnan(curve[-1])
-            ax_lr.plot(steps, table[i], color=color)
-            ax_loss.plot(np.arange(horizon + 1), curve, "--" if diverged else "-", color=color)
-            outcomes.append(f"{label}: " + ("diverged" if diverged else f"{curve[-1]:.3g}"))
-        return "final expected loss: " + "; ".join(outcomes)
+        losses = expected_loss(problem, table)  # (schedules, horizon + 1); inf once diverged
+        finals = []
+        for color, rates, loss in zip(colors, table, losses):
+            ax_lr.plot(steps, rates, color=color)
+            diverged = not np.isfinite(loss[-1])
+            ax_loss.plot(np.arange(horizon + 1), loss, "--" if diverged else "-", color=color)
+            finals.append(np.inf if diverged else loss[-1])
+        parts = [
+            f"{label}: " + ("diverged" if final == np.inf else f"{final:.4g}")
+            for label, final in zip(built, finals)
+        ]
+        lowest = list(built)[int(np.argmin(finals))]
+        return f"expected loss after {horizon} steps: " + "; ".join(parts) + f". Lowest: {lowest}."
 
     layout = widgets.HBox(columns, layout=widgets.Layout(justify_content="space-around"))
     return Explorer(controls, draw, fig, title="schedule_race", layout=layout)

@@ -35,6 +35,7 @@ from lrcourse.train import History
 __all__ = [
     "lecture_problem",
     "expected_loss",
+    "mean_histories",
     "race_explorer",
     "step_race",
     "decay_race",
@@ -50,7 +51,7 @@ def lecture_problem():
 
 
 def expected_loss(problem, lrs):
-    """E[f(x_k)] of SGD on a noisy quadratic, exactly, for the rates ``lrs`` (steps on the last axis).
+    """The exact expected loss E[f(x_k)] of SGD on a noisy quadratic, step by step.
 
     Along each eigenvector of H (curvature lambda) the error z evolves on its own,
 
@@ -58,19 +59,22 @@ def expected_loss(problem, lrs):
 
     so its second moment m = E[z^2] follows
 
-        m <- (1 - lr_k lambda)^2 m + lr_k^2 sigma^2,   and   E[f] = 1/2 sum over directions of lambda m.
+        m <- (1 - lr_k lambda)^2 m + lr_k^2 sigma^2,     E[f] = 1/2 sum over directions of lambda m.
 
     With a constant rate m settles where it stops changing: lecture 02's noise floor. The first
     term is what is left of the start, the second the noise piling up. ``lrs`` of shape
-    (..., steps) gives (..., steps + 1): the expected loss before each update and after the last
-    (inf once a run has diverged).
+    (..., steps), the rate of each update, gives (..., steps + 1): the expected loss before each
+    update and after the last (inf once the rates have made it overflow).
 
     >>> q = noisy_quadratic(curvatures=[1.0], sigma=1.0, start=[0.0])
-    >>> round(float(expected_loss(q, np.full(2000, 0.1))[-1]), 6), round(float(q.noise_floor(0.1)), 6)
+    >>> after = expected_loss(q, np.full(2000, 0.1))[-1]
+    >>> round(float(after), 6), round(float(q.noise_floor(0.1)), 6)
     (0.026316, 0.026316)
     """
     if not isinstance(problem, NoisyQuadratic):
-        raise ValueError(f"problem must be a noisy quadratic (noisy_quadratic(...)), got {problem!r}")
+        raise ValueError(
+            f"problem must be a noisy quadratic (noisy_quadratic(...)), got {problem!r}"
+        )
     lrs = np.asarray(lrs, dtype=float)
     if lrs.ndim == 0:
         raise ValueError("lrs must be an array with the steps on its last axis, got a number")
@@ -89,6 +93,33 @@ def expected_loss(problem, lrs):
     start = np.broadcast_to(curvatures @ z0**2, (*lrs.shape[:-1], 1))
     out = 0.5 * np.concatenate([start, after], axis=-1)
     return np.where(np.isnan(out), np.inf, out)
+
+
+def mean_histories(history, labels):
+    """Each row of a sweep of noisy runs, averaged over its runs: ``{label: History}``.
+
+    ``history`` comes from ``run`` with params of shape (rows, runs, dim): every row a setting
+    (a schedule), every run of it an independent draw of the gradient noise. The average over the
+    runs estimates the expected loss; the plots draw it like any single run.
+    """
+    labels = list(labels)
+    if history.loss.ndim != 3 or history.loss.shape[1] != len(labels):
+        raise ValueError(
+            f"labels must name each row of a sweep whose loss has shape (steps + 1, rows, runs), "
+            f"got {len(labels)} labels for loss of shape {history.loss.shape}"
+        )
+    if np.any(history.diverged):
+        raise ValueError("some runs diverged: their average is meaningless; plot them one by one")
+    return {
+        label: History(
+            loss=history.loss[:, i].mean(axis=-1),
+            lr=history.lr[:, i, 0],
+            diverged_at=None,
+            final_params=history.final_params[i].mean(axis=0),
+            problem_name=history.problem_name,
+        )
+        for i, label in enumerate(labels)
+    }
 
 
 def _history(loss, lr, problem):
@@ -117,8 +148,8 @@ def _static_legend(ax, entries, loc="upper right"):
     ax.legend(handles=handles, loc=loc)
 
 
-def _loss_panel(ax, problem, title):
-    ax.set(xlabel="step", ylabel="expected loss E[f]", title=title)
+def _loss_panel(ax, title, xlabel="step"):
+    ax.set(xlabel=xlabel, ylabel="expected loss E[f]", title=title)
     lw._log_y(ax)
 
 
@@ -150,7 +181,7 @@ def race_explorer(*entries, problem=None, horizon=2000):
     fig, (ax_lr, ax_loss) = lw.figure(2)
     ax_lr.set(xlabel="step", ylabel="learning rate", title="the schedules", xlim=(0, horizon))
     lw._log_y(ax_lr)
-    _loss_panel(ax_loss, problem, "SGD on the noisy quadratic")
+    _loss_panel(ax_loss, "SGD on the noisy quadratic")
     ax_loss.set_xlim(0, horizon)
     colors = dict(zip(factories, plots.COLORS))
     # One legend, drawn once with the static parts (a legend redrawn on every move would cost
@@ -255,8 +286,11 @@ def stepping_explorer(epochs=20, milestones=(10, 15), gamma=0.1):
     fig, (ax_lr, ax_loss) = lw.figure(2)
     ax_lr.set(xlabel="update", ylabel="learning rate", title="intended and applied rate")
     lw._log_y(ax_lr)
-    _loss_panel(ax_loss, problem, "SGD on the noisy quadratic")
-    styles = {"intended": dict(color="grey", linestyle="--"), "applied": dict(color=plots.COLORS[0])}
+    _loss_panel(ax_loss, "SGD on the noisy quadratic", xlabel="update")
+    styles = {
+        "intended": dict(color="grey", linestyle="--"),
+        "applied": dict(color=plots.COLORS[0]),
+    }
     _static_legend(ax_lr, styles, loc="lower left")
     _static_legend(ax_loss, styles)
 

@@ -180,7 +180,7 @@ def zigzag_explorer(kappa=30.0, lr=1.8, steps=60):
         _ellipses(ax_path, mu, L, levels=L / 2 * np.geomspace(0.01, 4, 7))
         plots.trajectory(ax_path, history, label=f"lr = {lr:.3g}", color=plots.COLORS[0])
         ax_path.legend(loc="upper right", frameon=True)
-        error = np.abs(history.params[:, :2])  # NaN after a divergence: those points are not drawn
+        error = np.abs(history.params)  # NaN after a divergence: those points are not drawn
         k = np.arange(len(error))
         ax_err.plot(k, error[:, 0], color=plots.COLORS[2], label="$|x_1|$ flat: crawls")
         ax_err.plot(k, error[:, 1], color=plots.COLORS[1], label="$|x_2|$ steep: zig-zags")
@@ -257,17 +257,14 @@ def noise_floor_explorer(lr=0.02, sigma=1.0, steps=300, runs=32, curvatures=(1.0
     return Explorer(controls, draw, fig, title="noise_floor_explorer")
 
 
-def _lr_explorer_quadratic():
-    return lr_explorer(quadratic(condition=10), steps=50)
-
-
 def _lr_explorer_dip():
+    """Lecture 01's second explorer: the generic one on the bowl with a dip. (Its first, on a
+    quadratic, is ``lrcourse.widgets``' own ``lr_explorer`` entry.)"""
     return lr_explorer(bowl_with_dip(), steps=150, lr=0.05, lr_range=(1e-3, 3.0))
 
 
 EXPLORERS = {
-    "lr_explorer(quadratic)": _lr_explorer_quadratic,
-    "lr_explorer(bowl with a dip)": _lr_explorer_dip,
+    "lr_explorer(bowl_with_dip)": _lr_explorer_dip,
     "zigzag_explorer": zigzag_explorer,
     "noise_floor_explorer": noise_floor_explorer,
 }

@@ -291,7 +291,7 @@ def momentum_explorer(
 
         def set_optimal(_):
             controls["nesterov"].value = False
-            controls["momentum"].value = round(best_beta, 2)
+            controls["momentum"].value = best_beta
             controls["lr"].value = best_lr
 
         button.on_click(set_optimal)
@@ -400,13 +400,14 @@ def optimizer_race(problem=None, entries=None, steps=100, *, lr_range=(1e-4, 10.
             cache[key] = run(factory(**kwargs, **fixed), problem, problem.start, steps)
         return cache[key]
 
-    first = {}
+    # Limits that fit the starting runs, set before the explorer takes over: fixed limits never
+    # rescale, so a slider move repaints only the curves (see ``Explorer``).
+    starting = {name: control.value for name, control in controls.items()}
+    first_runs = [history_of(label, starting) for label in racers]
+    ax_loss.set(xlim=(0, steps), ylim=_loss_limits(first_runs, min_loss))
 
     def draw(values):
         histories = {label: history_of(label, values) for label in racers}
-        if not first:  # limits that fit the starting runs, then held still
-            first["ylim"] = _loss_limits(list(histories.values()), min_loss)
-            ax_loss.set(xlim=(0, steps), ylim=first["ylim"])
         bounds = (ax_path.get_xlim(), ax_path.get_ylim())
         for i, (label, history) in enumerate(histories.items()):
             color = plots.COLORS[i % len(plots.COLORS)]

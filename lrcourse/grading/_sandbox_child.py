@@ -6,13 +6,15 @@ learner's notebook did to ``numpy``, ``check`` or the grader exists here. It lim
 memory, CPU time and file size, then forks one child per exercise: each child starts from this
 clean state, defines one function (and what it uses), calls it on the cases, and exits, so an
 exercise's crash, endless loop or monkeypatching cannot reach another exercise. Every print of
-the learner's code goes to /dev/null; events go, as JSON lines, to a private copy of stdout:
+the learner's code goes to /dev/null. Each child writes its events to a pipe of its own; this
+process stamps them with the child's exercise id and passes them on, as JSON lines, to a private
+copy of stdout:
 
     {"event": "loaded", "id": ..., "errors": [...]}   the definitions ran (errors: which failed)
     {"event": "missing", "id": ...}                   no callable with the function's name
     {"event": "case", "id": ..., "outcome": {...}}    one per case, from runner.call_case
     {"event": "done", "id": ...}                      the child finished normally
-    {"event": "exit", "id": ..., "status": ..., "killed": ...}   from this parent process
+    {"event": "exit", "id": ..., "status": ..., "killed": ...}   how the child ended
 
 The grader trusts none of it beyond its JSON, and judges the results itself.
 """
@@ -23,10 +25,12 @@ import json
 import linecache
 import os
 import resource
+import selectors
 import signal
 import sys
 import time
 
+MAX_EVENTS = 20_000_000  # bytes of events accepted from one child
 runner = None  # set by main(): the sibling module, imported by path (this file is a script)
 
 
@@ -69,32 +73,66 @@ def _load(cells, program, seconds):
 
 def _exercise(request, job, emit):
     """In a forked child: define the function, call it on each case, stop at the first failure."""
-    qid = job["id"]
     namespace, errors = _load(request["cells"], job["program"], job["time_limit"] * 5)
-    emit(event="loaded", id=qid, errors=errors[:5])
+    emit(event="loaded", errors=errors[:5])
     fn = namespace.get(job["function"])
     if not callable(fn):
-        emit(event="missing", id=qid)
+        emit(event="missing")
     else:
         for args in job["cases"]:
             outcome = runner.call_case(fn, args, job["time_limit"])
-            emit(event="case", id=qid, outcome=outcome)
+            emit(event="case", outcome=outcome)
             if outcome["timeout"] or outcome["error"]:
                 break  # the verdict stops at this case; the rest would only cost time
-    emit(event="done", id=qid)
+    emit(event="done")
 
 
-def _wait(pid, seconds):
-    """The child's wait status, killing it first if it runs past ``seconds``; (status, killed)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status, False
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            return os.waitpid(pid, 0)[1], True
-        time.sleep(0.005)
+def _child(request, job, fd):
+    """The body of a forked child: run the exercise, writing events to the pipe ``fd``."""
+    events = os.fdopen(fd, "w", encoding="utf-8")
+
+    def emit(**event):
+        events.write(json.dumps(event, allow_nan=False) + "\n")
+        events.flush()
+
+    _exercise(request, job, emit)
+
+
+def _relay(pid, pipe, qid, out, seconds):
+    """Pass the child's events on, stamped with its exercise id; kill it past ``seconds``.
+
+    Each child writes only to its own pipe, and the id is ours, so code run for one exercise
+    cannot speak for another. Returns (wait status, killed)."""
+    deadline, buffer, total = time.monotonic() + seconds, b"", 0
+    killed = False
+    with selectors.DefaultSelector() as selector:
+        selector.register(pipe, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or total > MAX_EVENTS:
+                killed = True
+                break
+            if not selector.select(timeout=left):
+                continue
+            chunk = os.read(pipe, 1 << 16)
+            if not chunk:
+                break
+            total += len(chunk)
+            *lines, buffer = (buffer + chunk).split(b"\n")
+            for line in lines:
+                try:
+                    event = json.loads(line)
+                    out.write(json.dumps({**event, "id": qid}, allow_nan=False) + "\n")
+                except (ValueError, TypeError):
+                    killed = True  # not our JSON: stop listening to this child
+                    break
+            out.flush()
+            if killed:
+                break
+    os.close(pipe)
+    if killed:
+        os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1], killed
 
 
 def main():
@@ -106,22 +144,23 @@ def main():
     out = _private_stdout()
     for path in request.get("paths", []):
         sys.path.append(path)
-
-    def emit(**event):
-        out.write(json.dumps(event, allow_nan=False) + "\n")
-        out.flush()
-
     _limit(request["limits"])  # inherited by every child; each child's CPU clock starts at 0
     for job in request["exercises"]:
+        read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                _exercise(request, job, emit)
+                os.close(read)
+                out.close()  # the child gets its own pipe, and no way to our stdout
+                _child(request, job, write)
             finally:
                 os._exit(0)  # skip atexit handlers and finalizers the learner's code set up
-        status, killed = _wait(pid, job["wall"])
+        os.close(write)
+        status, killed = _relay(pid, read, job["id"], out, job["wall"])
         code = os.waitstatus_to_exitcode(status)
-        emit(event="exit", id=job["id"], status=code, killed=killed)
+        out.write(json.dumps({"event": "exit", "id": job["id"], "status": code, "killed": killed}))
+        out.write("\n")
+        out.flush()
     os._exit(0)
 
 

@@ -59,8 +59,7 @@ def expand(paths):
             found.append(path)
     if problems:
         raise UsageError("\n".join(problems))
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    return unique
+    return list(dict.fromkeys(p.resolve() for p in found))  # each file once, in order
 
 
 def _names(paths):
@@ -111,11 +110,8 @@ def grade_one(path, name, out, limits, lecture=None, running=None):
         result_path = os.path.join(tmp, "result.json")
         executed = os.path.join(out, "notebooks", f"{name}.ipynb") if out else None
         with open(job, "w") as f:
-            json.dump(
-                {"path": str(path), "limits": asdict(limits), "lecture": lecture,
-                 "result": result_path, "executed": executed},
-                f,
-            )  # fmt: skip
+            job_spec = {"path": str(path), "limits": asdict(limits), "lecture": lecture}
+            json.dump({**job_spec, "result": result_path, "executed": executed}, f)
         with open(os.path.join(tmp, "worker.log"), "wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "lrcourse.grading.worker", job],
@@ -134,11 +130,14 @@ def grade_one(path, name, out, limits, lecture=None, running=None):
             with open(result_path) as f:
                 result = json.load(f)
         except (OSError, ValueError):
-            why = (
-                f"the grader stopped it after {_hard_limit(limits):g} s"
-                if killed
-                else f"the grader's worker failed (exit code {proc.returncode})"
-            )
+            if killed:
+                why = (
+                    f"the grader stopped it after {_hard_limit(limits):g} s (is --timeout too low?)"
+                )
+            else:
+                with open(os.path.join(tmp, "worker.log"), "rb") as log:
+                    last = log.read().decode(errors="replace").strip().splitlines()[-1:]
+                why = f"the grader's worker failed (exit code {proc.returncode}: {' '.join(last)})"
             result = {"submission": str(path), "error": why}
     result.setdefault("exercises", {})
     result.setdefault("notes", [])
@@ -232,6 +231,13 @@ def _columns(results):
     return [q for q in spec.all_ids() if q in ids]
 
 
+def _note(result):
+    """Why a submission was not graded, or what in it deserves a human look."""
+    if result.get("error"):
+        return result["error"]
+    return "review: " + ", ".join(result["flags"]) if result["flags"] else ""
+
+
 def write_csv(results, path):
     columns = _columns(results)
     with open(path, "w", newline="") as f:
@@ -239,8 +245,7 @@ def write_csv(results, path):
         writer.writerow(["submission", *columns, "total", "note"])
         for r in results:
             scores = [r["exercises"][q]["score"] if q in r["exercises"] else "" for q in columns]
-            note = r.get("error") or ("; ".join(r["flags"]) and "review: " + ", ".join(r["flags"]))
-            writer.writerow([r["name"], *scores, _total(r), note or ""])
+            writer.writerow([r["name"], *scores, _total(r), _note(r)])
 
 
 def write_json(results, path, limits):
@@ -341,14 +346,16 @@ def parser():
     p.add_argument("--jobs", type=int, default=None, help="submissions at once (default: CPUs)")
     p.add_argument("--lecture", help="grade every submission as this lecture's exercises (01)")
     d = Limits()
-    p.add_argument("--timeout", type=float, default=d.timeout, help="seconds to run a notebook")
-    p.add_argument("--cell-timeout", type=float, default=d.cell_timeout, help="seconds per cell")
-    p.add_argument("--cpu", type=float, default=d.cpu, help="CPU seconds per process")
-    p.add_argument("--memory-mb", type=int, default=d.memory_mb, help="memory per process")
-    p.add_argument("--output-kb", type=int, default=d.output_kb, help="output kept per notebook")
-    p.add_argument(
-        "--answer-timeout", type=float, default=d.answer_timeout, help="seconds per exercise"
-    )
+    limits = [
+        ("--timeout", float, d.timeout, "wall-clock seconds to run one notebook"),
+        ("--cell-timeout", float, d.cell_timeout, "seconds for one cell"),
+        ("--cpu", float, d.cpu, "CPU seconds for the kernel and for the sandbox"),
+        ("--memory-mb", int, d.memory_mb, "memory (address space) of the kernel and the sandbox"),
+        ("--output-kb", int, d.output_kb, "cell output kept in the graded notebook"),
+        ("--answer-timeout", float, d.answer_timeout, "seconds for one exercise's cases"),
+    ]
+    for flag, kind, default, text in limits:
+        p.add_argument(flag, type=kind, default=default, help=f"{text} (default {default:g})")
     return p
 
 
@@ -368,6 +375,8 @@ def main(argv=None):
     )
     try:
         paths = expand(args.submissions)
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise UsageError(f"--out {args.out}: exists and is not a folder")
         if args.lecture and args.lecture not in spec.lectures():
             raise UsageError(
                 f"--lecture {args.lecture}: no such lecture; known: {', '.join(spec.lectures())}"
@@ -376,12 +385,14 @@ def main(argv=None):
         print(f"lrcourse-grade: nothing graded.\n{err}", file=sys.stderr)
         return EXIT_USAGE
     progress = Progress(len(paths))
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
     try:
         results = grade_many(paths, args.out, limits, args.jobs, args.lecture, progress)
     except KeyboardInterrupt:
         print("\nlrcourse-grade: interrupted; no results written.", file=sys.stderr)
         return 128 + signal.SIGINT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     write_all(results, args.out, limits)
     ungraded = [r for r in results if r.get("error")]
     graded = len(results) - len(ungraded)

@@ -14,6 +14,12 @@ from .spec import Exercise, Mutant
 TITLE = "Gradient descent and the learning rate"
 NOTEBOOK = "01_gradient_descent"
 
+# The learner writes these formulas; lrcourse's own versions in an answer deserve a look.
+REVIEW = {
+    "lrcourse.optimizers": "uses lrcourse.optimizers",
+    "lrcourse.problems": "uses lrcourse.problems",
+}
+
 A = np.array  # the cases below are easier to read with a short name
 
 # Hessians the cases share: axis-aligned, a tilted 2x2, a dense 3x3, 1-D, and an

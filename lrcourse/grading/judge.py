@@ -260,11 +260,11 @@ def _not_attempted(exercise, n):
 
 
 def _fate_hint(why):
-    if "memory" in why:
-        return "Your function used too much memory: does it build a huge array or list?"
-    if "time" in why:
-        return "Your function ran too long: is there a loop that never ends?"
-    return "Does your code call os._exit, or stop the process some other way? Return a value."
+    if "limit" in why:
+        return "It hit a limit: a loop that never ends uses up the time, a huge array the memory."
+    if "ended by itself" in why:
+        return "Does your code call os._exit() or exit()? Return the value instead."
+    return "Something in your code stopped the process running it. Return a value, nothing else."
 
 
 def missing(exercise, reason):

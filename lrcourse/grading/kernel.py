@@ -12,6 +12,7 @@ names, it runs the grader's own Python.
 """
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -23,12 +24,16 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 
-# Runs before the kernel: set the limits, then become the kernel (the limits carry over).
+# Runs before the kernel: note its pid (the kernel's, and the id of its process group) where the
+# batch grader will look, set the limits, then become the kernel (pid and limits carry over).
 _LAUNCHER = (
     "import json, os, resource, sys\n"
+    "if sys.argv[2]:\n"
+    "    with open(sys.argv[2], 'a') as f:\n"
+    "        f.write(f'{os.getpid()}\\n')\n"
     "for name, value in json.loads(sys.argv[1]).items():\n"
     "    resource.setrlimit(getattr(resource, name), (value, value))\n"
-    "os.execv(sys.argv[2], sys.argv[2:])\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
 )
 
 
@@ -36,10 +41,11 @@ class LimitedKernelManager(AsyncKernelManager):
     """The grader's own Python kernel, started through the limiting launcher."""
 
     rlimits_json = "{}"
+    pid_file = ""
 
     def format_kernel_cmd(self, extra_arguments=None):
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
-        return [sys.executable, "-c", _LAUNCHER, self.rlimits_json, *kernel]
+        return [sys.executable, "-c", _LAUNCHER, self.rlimits_json, self.pid_file, *kernel]
 
 
 class LimitedClient(NotebookClient):
@@ -112,13 +118,17 @@ async def _responsive(client, seconds=2.0):
     return False
 
 
-def run_notebook(nb, workdir, limits, on_start=None):
-    """Execute ``nb`` (an nbformat NotebookNode) in place; return a list of notes in words."""
+def run_notebook(nb, workdir, limits, on_start=None, pid_file=None):
+    """Execute ``nb`` (an nbformat NotebookNode) in place; return a list of notes in words.
+
+    The kernel appends its pid to ``pid_file`` as it starts; ``on_start(pid)`` is called once it
+    is up."""
     notes = []
     km = LimitedKernelManager(kernel_name="python3", transport="ipc")
     km.ip = os.path.join(workdir, "kernel-ipc")  # ipc socket files live in the work folder
     km.connection_file = os.path.join(workdir, "kernel.json")
-    km.rlimits_json = __import__("json").dumps(limits.rlimits())
+    km.rlimits_json = json.dumps(limits.rlimits())
+    km.pid_file = pid_file or ""
     client = LimitedClient(
         nb,
         km=km,

@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import judge
+from . import judge, values
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_sandbox_child.py")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -114,30 +114,61 @@ def run_answers(cells, programs, limits, on_start=None, workdir=None):
     reply, stopped = _communicate(proc, json.dumps(request).encode(), time.monotonic() + wall)
     runs = {job["id"]: Run() for job in jobs}
     walls = {job["id"]: job["wall"] for job in jobs}
-    finished = set()
+    finished, broken = set(), set()
     for line in reply.splitlines():
         try:
             event = json.loads(line)
             run = runs[event["id"]]
         except (ValueError, KeyError, TypeError):
             break  # a torn line from a killed process, or junk: trust nothing after it
+        if event["id"] in broken:
+            continue
         kind = event.get("event")
-        if kind == "loaded":
-            run.load_errors = event.get("errors", [])
+        if kind == "loaded" and isinstance(event.get("errors"), list):
+            run.load_errors = [e for e in event["errors"] if _valid_error(e)]
         elif kind == "missing":
             run.missing = True
         elif kind == "case":
+            if not _valid_outcome(event.get("outcome")):
+                run.fate = "it sent back something that is not a result"
+                finished.discard(event["id"])
+                broken.add(event["id"])
+                continue
             run.outcomes.append(event["outcome"])
         elif kind == "done":
             finished.add(event["id"])
         elif kind == "exit" and event["id"] not in finished:
-            killed = "time" if event.get("killed") else None
-            run.fate = _fate(killed, event.get("status"), limits, walls[event["id"]])
+            killed = "time" if event.get("killed") is True else None
+            status = event.get("status") if type(event.get("status")) is int else None
+            run.fate = _fate(killed, status, limits, walls[event["id"]])
     for job in jobs:
         run = runs[job["id"]]
         if job["id"] not in finished and run.fate is None:
             run.fate = _fate(stopped or "lost", proc.returncode, limits, job["wall"])
     return runs
+
+
+def _valid_error(error):
+    return (
+        isinstance(error, dict)
+        and isinstance(error.get("type"), str)
+        and isinstance(error.get("message"), str)
+        and (error.get("where") is None or isinstance(error["where"], str))
+    )
+
+
+def _valid_outcome(outcome):
+    """True when a case outcome has the form ``runner.call_case`` gives it."""
+    if not isinstance(outcome, dict):
+        return False
+    return (
+        type(outcome.get("timeout")) is bool
+        and isinstance(outcome.get("mutated"), list)
+        and all(isinstance(m, str) for m in outcome["mutated"])
+        and (outcome.get("warning") is None or isinstance(outcome["warning"], str))
+        and (outcome.get("error") is None or _valid_error(outcome["error"]))
+        and (outcome.get("result") is None or values.valid(outcome["result"]))
+    )
 
 
 def _feed(pipe, data):

@@ -1,8 +1,10 @@
 """What an exercise is: a reference, a list of cases, a tolerance, and the mistakes it expects.
 
-One module per lecture (``ex01.py``, ``ex02.py``, ...) defines ``TITLE``, ``NOTEBOOK`` and a list
-``EXERCISES`` of ``Exercise`` objects. Everything else (``check()``, the batch grader, the mutant
-tests, the generator) reads them from here. A new lecture adds a module and nothing else.
+One module per lecture (``ex01.py``, ``ex02.py``, ...) defines ``TITLE``, ``NOTEBOOK``, a list
+``EXERCISES`` of ``Exercise`` objects and, optionally, ``REVIEW``: text that the batch grader flags
+for a human look when a submission contains it (a flag changes no score). Everything else
+(``check()``, the batch grader, the mutant tests, the generator) reads them from here. A new
+lecture adds a module and nothing else.
 
     Exercise(
         id="01.gd_step",                          # lecture, a dot, the learner's function name
@@ -118,6 +120,7 @@ class Lecture:
     title: str
     notebook: str  # "01_gradient_descent": the stem of solutions/ and exercises/ notebooks
     exercises: list
+    review: dict  # text in a submission -> why a human should look (the module's REVIEW)
 
 
 def _modules():
@@ -138,7 +141,8 @@ def lectures():
         found = {}
         for module in _modules():
             number = module.__name__.rsplit(".ex", 1)[1]
-            lecture = Lecture(number, module.TITLE, module.NOTEBOOK, list(module.EXERCISES))
+            review = getattr(module, "REVIEW", {})
+            lecture = Lecture(number, module.TITLE, module.NOTEBOOK, list(module.EXERCISES), review)
             wrong = [e.id for e in lecture.exercises if e.lecture != number]
             if wrong:
                 raise ValueError(f"{module.__name__} holds exercises of another lecture: {wrong}")

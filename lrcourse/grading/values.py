@@ -154,6 +154,47 @@ def encode(value):
     return {"kind": "unsupported", "type": _type_name(value)}
 
 
+def _is_number(x):
+    return type(x) in (int, float) or (type(x) is str and x in _NON_FINITE)
+
+
+def valid(enc):
+    """True when ``enc`` has exactly the form ``encode`` makes, so that decoding it cannot fail.
+
+    The grader checks every value that comes back from its sandbox with this, since the learner's
+    code ran in the process that wrote it."""
+    if not isinstance(enc, dict) or not isinstance(enc.get("kind"), str):
+        return False
+    kind = enc["kind"]
+    if kind in ("none", "ellipsis"):
+        return True
+    if kind == "bool":
+        return type(enc.get("value")) is bool
+    if kind == "text":
+        return isinstance(enc.get("value"), str)
+    if kind == "unsupported":
+        return isinstance(enc.get("type"), str)
+    if kind == "ragged":
+        return isinstance(enc.get("container"), str)
+    if kind not in ("array", "too_big") or not isinstance(enc.get("container"), str):
+        return False
+    if kind == "array" and enc.get("dtype") == "bool":
+        return True  # reported, never decoded
+    shape = enc.get("shape")
+    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+        return False
+    if kind == "too_big":
+        return True
+    data = enc.get("data")
+    return (
+        isinstance(enc.get("dtype"), str)
+        and isinstance(data, list)
+        and len(data) == int(np.prod(shape))
+        and len(data) <= MAX_ELEMENTS
+        and all(_is_number(x) for x in data)
+    )
+
+
 def decode(enc):
     """A fresh float64 (or int64) ndarray from an ``encode`` result of kind "array".
 

@@ -16,6 +16,7 @@ Every process it starts leads its own process group, and the worker appends each
 
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -56,6 +57,8 @@ def read_notebook(path):
         return None, "the file is JSON but not a Jupyter notebook (it has no list of cells)"
     if nb.get("nbformat") != 4:
         return None, f"the notebook format {nb.get('nbformat')!r} is not supported (need 4)"
+    if not isinstance(nb.get("metadata"), dict):
+        nb["metadata"] = {}
     for cell in nb["cells"]:
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             return None, "the notebook has a malformed cell"
@@ -86,8 +89,9 @@ def _prepare(nb):
 
 def _definition_problem(exercise, parsed, errors, run):
     """Why there is no function to call, as a sentence, or None."""
+    defines = re.compile(rf"^\s*def\s+{exercise.function}\s*\(", re.M)
     for index, text, _ in parsed:
-        if index in errors and f"def {exercise.function}" in text:
+        if index in errors and defines.search(text):
             where = f"the cell defining {exercise.function} (cell {index + 1})"
             return f"{where} has a syntax error, {errors[index]}"
     if run is None or run.missing:
@@ -116,8 +120,13 @@ def grade_answers(nb, lecture, limits, workdir, on_start=None):
         problem = _definition_problem(exercise, parsed, errors, run)
         if problem:
             verdicts[exercise.id] = judge.missing(exercise, problem)
-        else:
+            continue
+        try:
             verdicts[exercise.id] = judge.judge(exercise, run.outcomes, run.fate)
+        except Exception as exc:  # what came back was valid JSON but made no sense
+            verdicts[exercise.id] = judge.missing(
+                exercise, f"the grader could not judge what came back ({type(exc).__name__})"
+            )
     return verdicts
 
 
@@ -142,26 +151,28 @@ class _Background(threading.Thread):
         return self.value
 
 
-def review_flags(nb):
+# Text that, outside the check cells, deserves a human look (a lecture adds its own: REVIEW).
+REVIEW = {
+    "def __eq__": "defines __eq__",
+    "def __float__": "defines __float__",
+    "def __array__": "defines __array__",
+    "sys.modules": "touches sys.modules",
+    "builtins": "touches builtins",
+    "os._exit": "calls os._exit",
+    "lrcourse.grading": "imports the grader",
+}
+
+
+def review_flags(nb, lecture):
     """Things in a submission a human should look at; they change no score."""
-    patterns = {
-        "__eq__": "defines __eq__",
-        "__float__": "defines __float__",
-        "__array__": "defines __array__",
-        "sys.modules": "touches sys.modules",
-        "builtins": "touches builtins",
-        "os._exit": "calls os._exit",
-        "lrcourse.grading": "imports the grader",
-        "lrcourse.optimizers": "uses lrcourse's reference code",
-        "lrcourse.problems": "uses lrcourse's reference code",
-    }
+    patterns = {**REVIEW, **lecture.review}
     text = "\n".join(
         notebook.source(c) for c in nb["cells"] if notebook.CHECK not in notebook.tags(c)
     )
     return sorted({flag for pattern, flag in patterns.items() if pattern in text})
 
 
-def grade(path, limits, lecture_number=None, executed_path=None, on_start=None):
+def grade(path, limits, lecture_number=None, executed_path=None, on_start=None, pid_file=None):
     """The result dict for one submission (see ``batch`` for how it is written out)."""
     result = {"submission": str(path), "lecture": None, "exercises": {}, "notes": [], "flags": []}
     nb, problem = read_notebook(path)
@@ -182,7 +193,7 @@ def grade(path, limits, lecture_number=None, executed_path=None, on_start=None):
         result["notes"].append(
             f"check cells {kind}: {', '.join(ids)} (the pristine ones were used)"
         )
-    result["flags"] = review_flags(nb)
+    result["flags"] = review_flags(nb, lecture)
     with tempfile.TemporaryDirectory(prefix="lrcourse-grade-") as workdir:
         executable = _prepare(nb)
         # The score does not depend on the notebook run, so the sandbox works meanwhile.
@@ -195,7 +206,8 @@ def grade(path, limits, lecture_number=None, executed_path=None, on_start=None):
             os.environ["PYTHONPATH"] = os.pathsep.join(  # lrcourse, even when not pip-installed
                 filter(None, [sandbox.ROOT, os.environ.get("PYTHONPATH")])
             )
-            result["notes"] += kernel.run_notebook(executable, workdir, limits, on_start)
+            notes = kernel.run_notebook(executable, workdir, limits, on_start, pid_file)
+            result["notes"] += notes
             if executed_path and (problem := _write_notebook(executable, executed_path)):
                 result["notes"].append(problem)
         verdicts = answers.result()
@@ -258,7 +270,7 @@ def main(argv=None):
 
     limits = sandbox.Limits(**job["limits"])
     try:
-        result = grade(job["path"], limits, job.get("lecture"), job.get("executed"), on_start)
+        result = grade(job["path"], limits, job.get("lecture"), job.get("executed"), on_start, pids)
     except Exception as exc:  # a grader bug costs this submission, reported, not the batch
         result = {"submission": job["path"], "error": f"internal grader error: {exc!r}"}
     with open(job["result"], "w") as f:
