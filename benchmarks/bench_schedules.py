@@ -5,9 +5,10 @@ PyTorch scheduler 100,000 times (target: lrcourse at least 300x faster).
 
 Both sides produce the same 100,000 rates, and the script checks that they agree (to 1e-9
 relative, PyTorch's chainable schedulers drift by rounding over 100,000 steps) before it
-compares times, so the timing compares equal work. PyTorch is timed once (its loop takes a
-second or more per scheduler, so it averages over whatever else the machine is doing), lrcourse
-as the median of 21 calls, for the same reason. Prints ratios; it is not a test.
+compares times, so the timing compares equal work. Both sides run on one thread, so the times
+are this process's CPU time (``time.process_time``): other programs on a busy machine do not
+inflate them, as they would wall-clock time. PyTorch is timed once (its loop takes a second or
+more per scheduler), lrcourse as the median of 21 calls. Prints ratios; it is not a test.
 """
 
 import sys
@@ -83,17 +84,17 @@ CASES = [
 
 
 def median_time(fn, repeats=21):
-    """The median of ``repeats`` timed calls of ``fn()``, after one warm-up call."""
+    """The median CPU time of ``repeats`` calls of ``fn()``, after one warm-up call."""
     fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return float(np.median(times))
 
 
-def torch_rates(make):
+def torch_rates(make, steps=N):
     """The lr of each of N steps, as a training loop sees them: read, then scheduler.step()."""
     param = torch.zeros(1, requires_grad=True)
     optimizer = torch.optim.SGD([param], lr=LR)
@@ -101,7 +102,7 @@ def torch_rates(make):
     optimizer.step()  # no gradient, so a no-op; PyTorch warns if the scheduler steps first
     group = optimizer.param_groups[0]
     rates = []
-    for _ in range(N - 1):
+    for _ in range(steps - 1):
         rates.append(group["lr"])
         scheduler.step()
     rates.append(group["lr"])
@@ -109,12 +110,16 @@ def torch_rates(make):
 
 
 def main():
+    torch.set_num_threads(1)  # a scheduler is Python arithmetic; keep PyTorch on this thread
     print(f"each schedule over {N:,} steps: one lrcourse call vs {N:,} PyTorch scheduler steps")
+    print("  (CPU time of this process)")
+    for _, _, make in CASES:  # warm up: PyTorch sets up its machinery on first use
+        torch_rates(make, steps=100)
     speedups = []
     for name, schedule, make in CASES:
-        start = time.perf_counter()
+        start = time.process_time()
         theirs = torch_rates(make)
-        torch_time = time.perf_counter() - start
+        torch_time = time.process_time() - start
         ours = schedule(np.arange(N))
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, err_msg=name)
         ours_time = median_time(lambda schedule=schedule: schedule(np.arange(N)))

@@ -124,7 +124,7 @@ def page(lab_page):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook_runs_and_its_explorers_respond(lab, page, notebook):
-    open_notebook(page, notebook)
+    open_notebook(page, f"notebooks/{notebook}")
     state = run_all(page)
     assert state["errors"] == [], "\n".join(state["errors"])
     assert state["unrun"] == 0

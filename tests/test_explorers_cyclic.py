@@ -155,7 +155,11 @@ def test_warmup_explorer_shows_divergence_and_its_cure():
 
 def test_schedule_race_reacts_and_reports_each_schedule():
     explorer = cyclic.schedule_race()
-    assert explorer.status.value.count(": ") == 3 and "Lowest: " in explorer.status.value
+    # The lecture's race: at their best peaks WSD beats cosine, and both beat one-cycle.
+    assert explorer.status.value == (
+        "expected loss after 700 steps: cosine_decay: 0.03353; warmup_stable_decay: 0.03271; "
+        "one_cycle: 0.03595. Lowest: warmup_stable_decay."
+    )
     times = [drag(explorer, "cosine_decay.lr", list(np.geomspace(0.05, 0.5, 20)))]
     times.append(drag(explorer, "warmup_stable_decay.decay_steps", list(range(35, 385, 35))))
     report("schedule_race", statistics.median(times))

@@ -28,7 +28,7 @@ from lrcourse.optimizers import sgd
 from lrcourse.problems import NoisyQuadratic, Problem, noisy_quadratic
 from lrcourse.stateful import replay
 from lrcourse.train import run
-from lrcourse.widgets import Explorer, _call, _log_y, figure, log_slider, schedule_controls
+from lrcourse.widgets import Explorer, call_text, figure, log_slider, log_y, schedule_controls
 
 __all__ = [
     "SteepBowl",
@@ -195,7 +195,7 @@ def schedule_chooser(horizon=1000, *, schedule="cosine_decay", warmup_steps=0, l
     fig, (ax,) = figure(width=6.0)
     ax.set(xlabel="step", ylabel="learning rate")
     if log:
-        _log_y(ax)
+        log_y(ax)
     # A legend drawn once, into the static picture: re-making it on every move costs more than
     # the rest of the update. It names the grey line that appears when there is a warmup.
     ax.legend(
@@ -213,7 +213,7 @@ def schedule_chooser(horizon=1000, *, schedule="cosine_decay", warmup_steps=0, l
         factory, params, fixed = chosen[name]
         kwargs = {param: values[f"{name}.{param}"] for param in params}
         schedule = factory(**kwargs, **fixed)
-        call = _call(factory, {**kwargs, **fixed})
+        call = call_text(factory, {**kwargs, **fixed})
         ax.set_title(name)
         if warmup:
             ax.plot(steps, schedule(steps), ":", color="grey")
@@ -255,7 +255,7 @@ def warmup_explorer(lr=0.4, warmup_steps=10, steps=60, *, problem=None):
     ax_path.set_title(f"gradient descent on the {problem.name}")
     ax_path.legend(loc="upper right", frameon=True)
     ax_lr.set(xlabel="step", ylabel="rate", title="the rate and the limit 2 / sharpness")
-    _log_y(ax_lr)
+    log_y(ax_lr)
     ax_lr.set(xlim=(0, steps), ylim=(1e-3, 20.0))  # fixed: every setting fits, nothing jumps
     ax_lr.legend(
         handles=[
@@ -339,11 +339,11 @@ def schedule_race(*entries, horizon=700, problem=None):
     fig, (ax_lr, ax_loss) = figure(2)
     # Fixed limits and legends, drawn once: a slider move then repaints only the curves.
     ax_lr.set(xlabel="step", ylabel="learning rate", title="the schedules", xlim=(0, horizon))
-    _log_y(ax_lr)
+    log_y(ax_lr)
     ax_lr.set_ylim(1e-5, 10.0)
     ax_loss.set(xlabel="step", ylabel="expected loss", xlim=(0, horizon))
     ax_loss.set_title(f"SGD on the {problem.name}")
-    _log_y(ax_loss)
+    log_y(ax_loss)
     floor = float(problem.noise_floor(0.01))  # the race is decided a little above this
     ax_loss.set_ylim(floor / 2, float(problem.loss(problem.start)) * 2)
     colors = [plots.COLORS[i % len(plots.COLORS)] for i in range(len(racers))]

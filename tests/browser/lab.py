@@ -1,7 +1,9 @@
 """A throwaway JupyterLab server for browser tests.
 
 The server runs from this Python (so its kernels import this checkout of lrcourse), on a free
-port, without a token, in a temporary root that holds copies of the notebooks. Its settings,
+port, without a token, in a temporary root laid out like the repository: ``notebooks/`` holds
+copies of the notebooks under test (Lab may save a notebook it ran; the originals must keep
+their reviewed outputs), everything else is a link to the checkout. Its settings,
 workspaces and runtime files live in that root too, so a test run neither reads nor changes the
 developer's own Jupyter setup. The settings turn off notebook windowing (so cells scrolled out of
 view still exist in the page and can be inspected) and the news and update checks (which would
@@ -37,7 +39,8 @@ def free_port():
 
 
 class JupyterLab:
-    """``with JupyterLab(root, notebooks) as lab:`` serves copies of the notebooks at lab.url."""
+    """``with JupyterLab(root, notebooks) as lab:`` serves copies of the notebooks at
+    ``lab.url``, as ``notebooks/<name>``."""
 
     def __init__(self, root, notebooks, startup_timeout=90):
         self.root = Path(root)
@@ -57,9 +60,14 @@ class JupyterLab:
 
     def start(self):
         served = self.root / "served"
-        served.mkdir(parents=True)
+        (served / "notebooks").mkdir(parents=True)
         for notebook in self.notebooks:
-            shutil.copy(notebook, served / notebook.name)
+            shutil.copy(notebook, served / "notebooks" / notebook.name)
+        # The rest of the checkout is linked, not copied, so that a notebook's relative paths
+        # (../tests/reference/...) lead where they do in the repository.
+        for entry in REPO.iterdir():
+            if entry.name != "notebooks" and not entry.name.startswith("."):
+                (served / entry.name).symlink_to(entry)
         for plugin, values in SETTINGS.items():
             path = self.root / "settings" / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)

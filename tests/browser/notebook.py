@@ -148,7 +148,7 @@ def drag_first_slider(page, explorer, distance=60):
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x + distance, y, steps=10)
+    page.mouse.move(x + distance, y, steps=4)  # each step is a slider update in the kernel
     page.mouse.up()
     return before, readout.inner_text()
 

@@ -1,0 +1,228 @@
+"""Lecture 09, RMSProp: each parameter's effective learning rate, and the lecture's explorers.
+
+    rmsprop_effective_lr(grads, lr, alpha, eps, ...)   the rate RMSProp gives each parameter at
+                                                       each step, under PyTorch's or Keras's eps
+    averaging_weights(alpha, steps)                    how much the gradient k steps back counts
+
+Explorers (each returns a ``lrcourse.widgets.Explorer``; ``EXPLORERS`` lists them):
+
+    rmsprop_explorer(problem)   sliders for lr, alpha, eps and momentum, a centered switch: the
+                                path, the loss, and each coordinate's effective rate
+    rmsprop_race(problem)       SGD, momentum, AdaGrad and RMSProp, each with its own controls
+                                (``optimizer_race`` from lecture 07)
+"""
+
+import ipywidgets as widgets
+import matplotlib.ticker
+import numpy as np
+
+from lrcourse import _validate as v
+from lrcourse import optimizers, plots
+from lrcourse.explorers.momentum import optimizer_race
+from lrcourse.problems import Quadratic, quadratic, rosenbrock
+from lrcourse.train import run
+from lrcourse.widgets import Explorer, figure, log_slider
+
+__all__ = [
+    "rmsprop_effective_lr",
+    "averaging_weights",
+    "rmsprop_explorer",
+    "rmsprop_race",
+    "EXPLORERS",
+]
+
+
+def rmsprop_effective_lr(grads, lr=1e-2, alpha=0.99, eps=1e-8, centered=False, eps_inside=False):
+    """The learning rate RMSProp applies to each parameter at each step: |step| / |gradient|.
+
+    grads has shape (steps, ...): the gradients in the order they arrive. With the moving
+    averages updated first (the current gradient included), as ``optimizers.rmsprop`` does,
+
+        square_avg = alpha * square_avg + (1 - alpha) * g**2          (starts at 0)
+        grad_avg   = alpha * grad_avg   + (1 - alpha) * g             (centered only)
+        s          = square_avg - grad_avg**2 if centered else square_avg
+
+        PyTorch (eps outside the root):       lr / (sqrt(s) + eps)
+        Keras, Optax (eps_inside=True):       lr / sqrt(s + eps)
+
+    A loop over the steps, each one vectorised over every parameter (and every run).
+
+    >>> rmsprop_effective_lr(np.ones((3, 1)), lr=1.0, alpha=0.99, eps=0.0)[:, 0].round(3)
+    array([10.   ,  7.089,  5.799])
+    >>> rates = rmsprop_effective_lr(np.ones((1, 1)), lr=1.0, alpha=0.9, eps=1e-7, eps_inside=True)
+    >>> float(rates[0, 0].round(4))                   # Keras's first step: 1 / sqrt(0.1)
+    3.1623
+    """
+    grads = v.as_float_array("grads", grads)
+    if grads.ndim == 0:
+        raise ValueError("grads must have a leading axis of steps, got a single number")
+    lr = v.non_negative("lr", lr)
+    alpha = v.in_range("alpha", alpha, 0, 1)
+    eps = v.non_negative("eps", eps)
+    centered, eps_inside = v.flag("centered", centered), v.flag("eps_inside", eps_inside)
+    square_avg = np.zeros(np.broadcast_shapes(grads.shape[1:], np.shape(alpha)))
+    grad_avg = np.zeros_like(square_avg)
+    rates = np.empty((len(grads), *square_avg.shape))
+    for t, g in enumerate(grads):
+        square_avg = alpha * square_avg + (1 - alpha) * g * g
+        s = square_avg
+        if centered:
+            grad_avg = grad_avg + (1 - alpha) * (g - grad_avg)
+            s = square_avg - grad_avg * grad_avg
+        with np.errstate(divide="ignore"):  # no gradient yet and eps = 0: an infinite rate
+            rates[t] = lr / (np.sqrt(s + eps) if eps_inside else np.sqrt(s) + eps)
+    return rates
+
+
+def averaging_weights(alpha, steps):
+    """The weight the moving average gives the gradient k = 0, 1, ..., steps - 1 updates back.
+
+    square_avg_t = (1 - alpha) * sum_k alpha**k * g_{t-k}**2  (+ alpha**t * its start, 0)
+
+    The weights fall geometrically and sum to 1 over an infinite past. Their mean age is
+    alpha / (1 - alpha), and the last 1 / (1 - alpha) gradients (the "horizon") hold
+    1 - alpha**(1 / (1 - alpha)), about 1 - 1/e = 63%, of the total weight.
+
+    >>> averaging_weights(0.9, 4).round(4)
+    array([0.1   , 0.09  , 0.081 , 0.0729])
+    """
+    alpha = float(v.in_range("alpha", alpha, 0, 1))
+    return (1 - alpha) * alpha ** np.arange(v.positive_int("steps", steps))
+
+
+# --- the RMSProp explorer ----------------------------------------------------------------------
+
+
+def _log_axis(ax):
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
+def _outcome(history):
+    if history.diverged:
+        return f"diverged at step {history.diverged_at}"
+    return f"final loss {history.loss[-1]:.3g}"
+
+
+@plots.styled
+def rmsprop_explorer(
+    problem=None,
+    steps=100,
+    *,
+    lr=0.03,
+    alpha=0.99,
+    eps=1e-8,
+    momentum=0.0,
+    centered=False,
+    lr_range=(1e-4, 1.0),
+):
+    """Sliders for RMSProp's lr and eps (log), alpha and momentum, and a centered switch.
+
+    Three panels: the path over the contours, the loss per step, and the effective rate
+    lr / (sqrt(square_avg) + eps) of each coordinate at each step (log scale; with momentum the
+    step also carries the buffer, so this is the rate a fresh gradient gets). On a quadratic the
+    dotted lines mark 2 / lambda for each eigenvalue: a fixed rate above it is unstable along
+    that eigenvector. The default bowl has its axes along the coordinates, with curvatures 1 and
+    50, so each coordinate has a curvature of its own.
+
+    >>> explorer = rmsprop_explorer(steps=50)
+    >>> explorer.controls["alpha"].value = 0.9
+    >>> explorer.status.value.split(";")[0]
+    'lr = 0.03, alpha = 0.9 (horizon 10 steps): final loss 0.000286'
+    """
+    problem = quadratic(curvatures=[1.0, 50.0]) if problem is None else problem
+    if problem.dim != 2 or problem.bounds is None:
+        raise ValueError(
+            f"rmsprop_explorer needs a 2-D problem with plotting bounds, got {problem!r}"
+        )
+    steps = v.positive_int("steps", steps)
+    controls = {
+        "lr": log_slider(lr, *lr_range),
+        "alpha": widgets.FloatSlider(
+            value=alpha,
+            min=0.0,
+            max=0.999,
+            step=0.001,
+            description="alpha",
+            readout_format=".3f",
+            style={"description_width": "initial"},
+        ),
+        "eps": log_slider(eps, 1e-10, 1.0, description="eps"),
+        "momentum": widgets.FloatSlider(
+            value=momentum,
+            min=0.0,
+            max=0.99,
+            step=0.01,
+            description="momentum",
+            style={"description_width": "initial"},
+        ),
+        "centered": widgets.Checkbox(value=centered, description="centered", indent=False),
+    }
+    min_loss = problem.min_loss
+    fig, (ax_path, ax_loss, ax_rate) = figure(3, width=4.0)
+    plots.contours(ax_path, problem)
+    ax_path.set_title(f"RMSProp on {problem.name}")
+    ax_path.legend(loc="upper right", frameon=True)
+    ax_loss.set(xlabel="step", ylabel="loss" if min_loss is None else "loss - min loss")
+    ax_loss.set_title(f"loss over {steps} steps")
+    _log_axis(ax_loss)
+    loss0 = float(problem.loss(problem.start)) - (min_loss or 0.0)
+    ax_loss.set(xlim=(0, steps), ylim=(loss0 * 1e-12, loss0 * 1e3))
+    ax_rate.set(xlabel="step", ylabel="effective rate", title="lr / (sqrt(square_avg) + eps)")
+    _log_axis(ax_rate)
+    ax_rate.set(xlim=(1, steps), ylim=(1e-4, 1e3))
+    if isinstance(problem, Quadratic):
+        for lam in problem.eigenvalues:
+            ax_rate.axhline(2 / lam, color="grey", linestyle=":", linewidth=1)
+            ax_rate.text(steps, 2 / lam, f"2/{lam:g}", ha="right", va="bottom", fontsize=7)
+    t = np.arange(1, steps + 1)
+
+    def draw(values):
+        lr, alpha, eps = values["lr"], values["alpha"], values["eps"]
+        beta, centered = values["momentum"], values["centered"]
+        opt = optimizers.rmsprop(lr=lr, alpha=alpha, eps=eps, momentum=beta, centered=centered)
+        history = run(opt, problem, problem.start, steps)
+        label = f"lr = {lr:.3g}, alpha = {alpha:.3g}"
+        plots.trajectory(ax_path, history, label=label, color=plots.COLORS[0])
+        plots.loss_curve(ax_loss, history, label="RMSProp", color=plots.COLORS[0], min_loss=min_loss)
+        # The gradients the run used, all at once from the recorded points.
+        with np.errstate(all="ignore"):
+            grads = problem.grad(history.params[:-1])
+            rates = rmsprop_effective_lr(grads, lr, alpha, eps, centered=centered)
+        for i, name in enumerate(("$x_1$", "$x_2$")):
+            ax_rate.plot(t, rates[:, i], color=plots.COLORS[i + 1], label=name)
+        ax_rate.legend(loc="upper left")
+        first = rates[0] * np.abs(grads[0]) / lr if lr > 0 else np.zeros(2)
+        horizon = f"{1 / (1 - alpha):.3g} steps" if alpha < 1 else "forever"
+        last = rates[-1] if np.isfinite(rates[-1]).all() else np.full(2, np.nan)
+        return (
+            f"{label} (horizon {horizon}): {_outcome(history)}; first step "
+            f"{first.max():.3g} x lr; rates at the last step {last[0]:.3g} ($x_1$), "
+            f"{last[1]:.3g} ($x_2$)"
+        )
+
+    layout = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+    return Explorer(controls, draw, fig, title="rmsprop_explorer", layout=layout)
+
+
+# --- the race ----------------------------------------------------------------------------------
+
+
+def rmsprop_race(problem=None, steps=300):
+    """SGD, momentum, AdaGrad and RMSProp on Rosenbrock's valley (or ``problem``), each with
+    its own learning rate, starting from rates that suit the valley."""
+    problem = rosenbrock() if problem is None else problem
+    return optimizer_race(
+        problem,
+        {
+            "SGD": (optimizers.sgd, {"lr": 1e-3}),
+            "momentum": (optimizers.sgd, {"lr": 1e-3, "momentum": 0.9}),
+            "AdaGrad": (optimizers.adagrad, {"lr": 0.3}),
+            "RMSProp": (optimizers.rmsprop, {"lr": 0.01, "alpha": 0.99}),
+        },
+        steps=steps,
+        lr_range=(1e-4, 3.0),
+    )
+
+
+EXPLORERS = {"rmsprop_explorer": rmsprop_explorer, "rmsprop_race": rmsprop_race}
