@@ -28,8 +28,12 @@ def run(path, save=True, timeout=120):
     """Execute one notebook; returns (seconds, problems)."""
     nb = nbformat.read(path, as_version=4)
     os.environ.update(ENV)
+    # Live widget state is not stored: it is large (every explorer's PNG again) and useless
+    # without a kernel; each explorer's output carries a still image for code hosts instead.
+    nb.metadata.pop("widgets", None)
     client = NotebookClient(
         nb,
+        store_widget_state=False,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(Path(path).parent)}},

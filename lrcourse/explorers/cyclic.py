@@ -51,11 +51,12 @@ class SteepBowl(Problem):
 
     grad f = c x + x^3          Hessian = diag(c_i + 3 x_i^2)
 
-    The curvature is c_i at the minimum (0) but grows with the distance from it, like the steep
-    early loss landscape of many networks. Gradient descent at rate lr is stable near a point only
-    while lr < 2 / sharpness(x), the largest curvature there; that limit is lowest far out, where
-    training starts. So a rate that is safe near the minimum can blow up in the first steps, and
-    a warmup, which keeps the rate small until the iterate has moved in, lets it through.
+    The curvature is c_i at the minimum (0) but grows with the distance from it: a toy model of a
+    loss that is steepest where training starts. Gradient descent at rate lr is stable near a
+    point only while lr < 2 / sharpness(x), the largest curvature there; that limit is lowest far
+    out, where training starts. So a rate that is safe near the minimum can blow up in the first
+    steps, and a warmup, which keeps the rate small until the iterate has moved in, lets it
+    through.
 
     >>> bowl = steep_bowl()
     >>> float(bowl.sharpness(bowl.start)), float(bowl.sharpness(bowl.minimum))

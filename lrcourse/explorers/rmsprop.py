@@ -184,7 +184,9 @@ def rmsprop_explorer(
         history = run(opt, problem, problem.start, steps)
         label = f"lr = {lr:.3g}, alpha = {alpha:.3g}"
         plots.trajectory(ax_path, history, label=label, color=plots.COLORS[0])
-        plots.loss_curve(ax_loss, history, label="RMSProp", color=plots.COLORS[0], min_loss=min_loss)
+        plots.loss_curve(
+            ax_loss, history, label="RMSProp", color=plots.COLORS[0], min_loss=min_loss
+        )
         # The gradients the run used, all at once from the recorded points.
         with np.errstate(all="ignore"):
             grads = problem.grad(history.params[:-1])

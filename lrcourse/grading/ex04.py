@@ -9,7 +9,6 @@ schedule (which decides which of several schedules ends lowest). References come
 import numpy as np
 
 from lrcourse import schedules
-from lrcourse.explorers.decay import expected_loss
 from lrcourse.problems import noisy_quadratic
 
 from .spec import Exercise, Mutant
@@ -302,6 +301,10 @@ half_life = Exercise(
 
 
 def _final(lrs, L, sigma, x0):
+    # Imported here: the explorers module brings ipywidgets and matplotlib, which check() and the
+    # batch grader should not have to load just to read the exercise specs.
+    from lrcourse.explorers.decay import expected_loss
+
     problem = noisy_quadratic(curvatures=[L], sigma=sigma, start=[x0])
     return expected_loss(problem, lrs)[..., -1]
 
