@@ -175,6 +175,25 @@ def test_gradescope_results_can_be_written(graded, tmp_path):
     assert {t["max_score"] for t in data["tests"]} == {1}
 
 
+def test_gradescope_flag_writes_results_json(tmp_path):
+    # What Gradescope's run_autograder script would call, on one solved submission.
+    solved = Path(__file__).resolve().parents[1] / "solutions" / "01_gradient_descent.ipynb"
+    results = tmp_path / "results.json"
+    status = batch.main([str(solved), "--out", str(tmp_path / "out"), "--gradescope", str(results)])
+    assert status == batch.EXIT_OK
+    data = json.loads(results.read_text())
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
+    assert all(t["score"] == t["max_score"] for t in data["tests"])
+
+
+def test_gradescope_flag_needs_exactly_one_submission(tmp_path, capsys):
+    solved = Path(__file__).resolve().parents[1] / "solutions"
+    two = [str(solved / "01_gradient_descent.ipynb"), str(solved / "02_constant_lr.ipynb")]
+    argv = [*two, "--out", str(tmp_path), "--gradescope", "r.json"]
+    assert batch.main(argv) == batch.EXIT_USAGE
+    assert "one submission at a time" in capsys.readouterr().err
+
+
 # --- the command line, before anything is graded ------------------------------------------------
 
 

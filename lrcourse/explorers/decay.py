@@ -137,6 +137,15 @@ def _history(loss, lr, problem):
     )
 
 
+def _draw_loss(ax, history, label, color, **style):
+    """One expected-loss curve. A diverged one goes through the course's plot, which marks where
+    it was lost; the others are drawn directly (a plot function sets up the course style on every
+    call, which costs more than the line itself on every slider move)."""
+    if history.diverged:
+        return plots.loss_curve(ax, history, label=label, color=color)
+    return ax.plot(np.arange(len(history.loss)), history.loss, color=color, label=label, **style)
+
+
 def _floor(problem, lr):
     """The noise floor of a constant rate lr (0 for lr = 0, inf where unstable)."""
     return float(problem.noise_floor(lr)) if lr > 0 else 0.0
@@ -201,7 +210,7 @@ def race_explorer(*entries, problem=None, horizon=2000):
         for label, lr, loss in zip(schedules, lrs, losses):
             color, history = colors[label], _history(loss, lr, problem)
             ax_lr.plot(t, lr, color=color)
-            plots.loss_curve(ax_loss, history, label=label, color=color)
+            _draw_loss(ax_loss, history, label, color)
             floor = _floor(problem, lr[-1])
             if 0 < floor < np.inf:
                 ax_loss.axhline(floor, color=color, linestyle=":", linewidth=1)
@@ -309,7 +318,7 @@ def stepping_explorer(epochs=20, milestones=(10, 15), gamma=0.1):
         for (label, style), lrs, loss in zip(styles.items(), (intended, applied), losses):
             histories[label] = _history(loss, lrs, problem)
             ax_lr.plot(updates, lrs, **style)
-            plots.loss_curve(ax_loss, histories[label], label=label, color=style["color"])
+            _draw_loss(ax_loss, histories[label], label, **style)
 
         def changes(lrs):
             at = (np.flatnonzero(np.diff(lrs)) + 1).tolist()

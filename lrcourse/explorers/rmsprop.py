@@ -48,7 +48,7 @@ def rmsprop_effective_lr(grads, lr=1e-2, alpha=0.99, eps=1e-8, centered=False, e
     A loop over the steps, each one vectorised over every parameter (and every run).
 
     >>> rmsprop_effective_lr(np.ones((3, 1)), lr=1.0, alpha=0.99, eps=0.0)[:, 0].round(3)
-    array([10.   ,  7.089,  5.799])
+    array([10.   ,  7.089,  5.802])
     >>> rates = rmsprop_effective_lr(np.ones((1, 1)), lr=1.0, alpha=0.9, eps=1e-7, eps_inside=True)
     >>> float(rates[0, 0].round(4))                   # Keras's first step: 1 / sqrt(0.1)
     3.1623
@@ -107,9 +107,9 @@ def _outcome(history):
 @plots.styled
 def rmsprop_explorer(
     problem=None,
-    steps=100,
+    steps=200,
     *,
-    lr=0.03,
+    lr=0.1,
     alpha=0.99,
     eps=1e-8,
     momentum=0.0,
@@ -125,10 +125,10 @@ def rmsprop_explorer(
     that eigenvector. The default bowl has its axes along the coordinates, with curvatures 1 and
     50, so each coordinate has a curvature of its own.
 
-    >>> explorer = rmsprop_explorer(steps=50)
+    >>> explorer = rmsprop_explorer()
     >>> explorer.controls["alpha"].value = 0.9
-    >>> explorer.status.value.split(";")[0]
-    'lr = 0.03, alpha = 0.9 (horizon 10 steps): final loss 0.000286'
+    >>> explorer.status.value.split("; ")[-1]       # at the edge of stability: 2/1 and 2/50
+    'rates at the last step 2.01 (x1), 0.0399 (x2)'
     """
     problem = quadratic(curvatures=[1.0, 50.0]) if problem is None else problem
     if problem.dim != 2 or problem.bounds is None:
@@ -183,6 +183,7 @@ def rmsprop_explorer(
         opt = optimizers.rmsprop(lr=lr, alpha=alpha, eps=eps, momentum=beta, centered=centered)
         history = run(opt, problem, problem.start, steps)
         label = f"lr = {lr:.3g}, alpha = {alpha:.3g}"
+        extras = (f", momentum {beta:.3g}" if beta else "") + (", centered" if centered else "")
         plots.trajectory(ax_path, history, label=label, color=plots.COLORS[0])
         plots.loss_curve(
             ax_loss, history, label="RMSProp", color=plots.COLORS[0], min_loss=min_loss
@@ -198,9 +199,8 @@ def rmsprop_explorer(
         horizon = f"{1 / (1 - alpha):.3g} steps" if alpha < 1 else "forever"
         last = rates[-1] if np.isfinite(rates[-1]).all() else np.full(2, np.nan)
         return (
-            f"{label} (horizon {horizon}): {_outcome(history)}; first step "
-            f"{first.max():.3g} x lr; rates at the last step {last[0]:.3g} ($x_1$), "
-            f"{last[1]:.3g} ($x_2$)"
+            f"{label} (horizon {horizon}){extras}: {_outcome(history)}; first step "
+            f"{first.max():.3g} x lr; rates at the last step {last[0]:.3g} (x1), {last[1]:.3g} (x2)"
         )
 
     layout = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
@@ -217,10 +217,10 @@ def rmsprop_race(problem=None, steps=300):
     return optimizer_race(
         problem,
         {
-            "SGD": (optimizers.sgd, {"lr": 1e-3}),
-            "momentum": (optimizers.sgd, {"lr": 1e-3, "momentum": 0.9}),
-            "AdaGrad": (optimizers.adagrad, {"lr": 0.3}),
-            "RMSProp": (optimizers.rmsprop, {"lr": 0.01, "alpha": 0.99}),
+            "SGD": (optimizers.sgd, {"lr": 2e-3}),
+            "momentum": (optimizers.sgd, {"lr": 2e-3, "momentum": 0.9}),
+            "AdaGrad": (optimizers.adagrad, {"lr": 1.0}),
+            "RMSProp": (optimizers.rmsprop, {"lr": 0.03, "alpha": 0.99}),
         },
         steps=steps,
         lr_range=(1e-4, 3.0),

@@ -345,6 +345,12 @@ def parser():
     p.add_argument("--out", required=True, help="folder for the results (created if missing)")
     p.add_argument("--jobs", type=int, default=None, help="submissions at once (default: CPUs)")
     p.add_argument("--lecture", help="grade every submission as this lecture's exercises (01)")
+    p.add_argument(
+        "--gradescope",
+        metavar="RESULTS_JSON",
+        help="also write Gradescope's results.json for the one submission given (inside "
+        "Gradescope's autograder: --gradescope /autograder/results/results.json)",
+    )
     d = Limits()
     limits = [
         ("--timeout", float, d.timeout, "wall-clock seconds to run one notebook"),
@@ -377,6 +383,10 @@ def main(argv=None):
         paths = expand(args.submissions)
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise UsageError(f"--out {args.out}: exists and is not a folder")
+        if args.gradescope and len(paths) != 1:
+            raise UsageError(
+                f"--gradescope grades one submission at a time, got {len(paths)} notebooks"
+            )
         if args.lecture and args.lecture not in spec.lectures():
             raise UsageError(
                 f"--lecture {args.lecture}: no such lecture; known: {', '.join(spec.lectures())}"
@@ -394,6 +404,8 @@ def main(argv=None):
     finally:
         signal.signal(signal.SIGTERM, previous)
     write_all(results, args.out, limits)
+    if args.gradescope:
+        write_gradescope(results[0], args.gradescope)
     ungraded = [r for r in results if r.get("error")]
     graded = len(results) - len(ungraded)
     print(f"graded {graded} of {len(results)} submissions; results in {args.out}")
