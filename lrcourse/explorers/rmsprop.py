@@ -15,6 +15,7 @@ Explorers (each returns a ``lrcourse.widgets.Explorer``; ``EXPLORERS`` lists the
 import ipywidgets as widgets
 import matplotlib.ticker
 import numpy as np
+from matplotlib.lines import Line2D
 
 from lrcourse import _validate as v
 from lrcourse import optimizers, plots
@@ -175,6 +176,14 @@ def rmsprop_explorer(
         for lam in problem.eigenvalues:
             ax_rate.axhline(2 / lam, color="grey", linestyle=":", linewidth=1)
             ax_rate.text(steps, 2 / lam, f"2/{lam:g}", ha="right", va="bottom", fontsize=7)
+    # A legend drawn once, with stand-in lines: it is part of the static picture, so a slider
+    # move does not lay it out again.
+    coordinates = ("x1", "x2")
+    ax_rate.legend(
+        [Line2D([], [], color=plots.COLORS[i + 1]) for i in range(2)],
+        coordinates,
+        loc="upper left",
+    )
     t = np.arange(1, steps + 1)
 
     def draw(values):
@@ -192,9 +201,8 @@ def rmsprop_explorer(
         with np.errstate(all="ignore"):
             grads = problem.grad(history.params[:-1])
             rates = rmsprop_effective_lr(grads, lr, alpha, eps, centered=centered)
-        for i, name in enumerate(("$x_1$", "$x_2$")):
+        for i, name in enumerate(coordinates):
             ax_rate.plot(t, rates[:, i], color=plots.COLORS[i + 1], label=name)
-        ax_rate.legend(loc="upper left")
         first = rates[0] * np.abs(grads[0]) / lr if lr > 0 else np.zeros(2)
         horizon = f"{1 / (1 - alpha):.3g} steps" if alpha < 1 else "forever"
         last = rates[-1] if np.isfinite(rates[-1]).all() else np.full(2, np.nan)
@@ -210,7 +218,7 @@ def rmsprop_explorer(
 # --- the race ----------------------------------------------------------------------------------
 
 
-def rmsprop_race(problem=None, steps=300):
+def rmsprop_race(problem=None, steps=200):
     """SGD, momentum, AdaGrad and RMSProp on Rosenbrock's valley (or ``problem``), each with
     its own learning rate, starting from rates that suit the valley."""
     problem = rosenbrock() if problem is None else problem
