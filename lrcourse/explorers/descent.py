@@ -152,9 +152,10 @@ def zigzag_explorer(kappa=30.0, lr=1.8, steps=60):
     factors and the best constant rate 2 / (mu + L).
 
     >>> explorer = zigzag_explorer(kappa=10.0, lr=1.0)
-    >>> explorer.status.value.split("; ")
-    ['kappa = 10, lr = 1: factors |1 - lr mu| = 0.9 (flat), |1 - lr L| = 0 (steep)',
-     'best lr 2/(mu + L) = 1.82 gives 0.818 for both']
+    >>> for part in explorer.status.value.split("; "):
+    ...     print(part)
+    kappa = 10, lr = 1: factors |1 - lr mu| = 0.9 (flat), |1 - lr L| = 0 (steep)
+    best lr 2/(mu + L) = 1.82 gives 0.818 for both
     """
     L = 1.0  # fixed, so that the lr slider means the same for every kappa: stable below 2 / L = 2
     start = np.array([-2.5, 1.5])
