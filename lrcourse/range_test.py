@@ -290,7 +290,9 @@ class RangeTest:
         """
         beta = self.beta if beta is None else float(v.in_range("beta", beta, 0, 1))
         diverge_factor = self.diverge_factor if diverge_factor is None else diverge_factor
-        return _result(self.lrs, self.loss, beta, diverge_factor, self.skip_start, self.problem_name)
+        return _result(
+            self.lrs, self.loss, beta, diverge_factor, self.skip_start, self.problem_name
+        )
 
     def suggestions(self):
         """``{rule: rate}`` for the three rules of ``RULES`` (NaN where too few points are kept).
@@ -399,9 +401,7 @@ def range_test(
     skip_start = num_steps // 10 if skip_start is None else skip_start
     skip_start = v.positive_int("skip_start", skip_start, minimum=0)
     if skip_start > num_steps - 3:
-        raise ValueError(
-            f"skip_start must be <= num_steps - 3 = {num_steps - 3}, got {skip_start}"
-        )
+        raise ValueError(f"skip_start must be <= num_steps - 3 = {num_steps - 3}, got {skip_start}")
     seed = v.positive_int("seed", seed, minimum=0)
     if not callable(optimizer):
         raise ValueError(

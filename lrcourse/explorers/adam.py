@@ -17,7 +17,7 @@ Explorers (each returns a ``lrcourse.widgets.Explorer``; ``EXPLORERS`` lists the
     adam_explorer()              lr, beta1, beta2 and eps: the path, the loss, and the limit of a
                                  large eps, SGD with momentum at rate lr / eps
     weight_decay_explorer()      lr and weight decay: L2 inside Adam against AdamW's decay
-    adam_race()                  momentum, RMSProp, Adam, AMSGrad and NAdam on one landscape
+    adam_race()                  momentum, Adam, AMSGrad and NAdam on one landscape
                                  (``optimizer_race`` from lecture 07)
 """
 
@@ -92,8 +92,10 @@ def uncorrected_adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     v      = beta2 * v + (1 - beta2) * g**2
     params = params - lr * m / (sqrt(v) + eps)
 
-    This is RMSProp with momentum on the gradient's moving average (Adam's paper calls the
-    corrections out as the one thing that sets it apart). State: ``optimizers.AdamState``.
+    Its first step is lr * (1 - beta1) / sqrt(1 - beta2), 3.16 lr at the default betas, where
+    Adam's is lr. Kingma and Ba (2015) name the missing correction as one difference from
+    RMSProp with momentum; the other is where the momentum sits (here on the raw gradients,
+    there on the rescaled ones). State: ``optimizers.AdamState``.
 
     >>> opt = uncorrected_adam(lr=0.1)
     >>> opt.step(np.array([1.0]), np.array([1.0]), opt.init(np.zeros(1)))[0].round(4)
@@ -447,7 +449,7 @@ _SCALES = (10.0, 1.0, 0.1, 0.0)
 
 
 @plots.styled
-def weight_decay_explorer(steps=600, *, lr=0.01, weight_decay=0.1):
+def weight_decay_explorer(steps=300, *, lr=0.02, weight_decay=0.1):
     """Sliders for lr and weight decay (log scales): L2 inside Adam against AdamW.
 
     Four weights start at 1; their data gradients point back and forth with sizes 10, 1, 0.1
@@ -455,8 +457,8 @@ def weight_decay_explorer(steps=600, *, lr=0.01, weight_decay=0.1):
     (``adam(weight_decay=...)``); right: AdamW. The dotted line is (1 - lr * wd)**k.
 
     >>> explorer = weight_decay_explorer()
-    >>> explorer.status.value.split("; ")[1]     # the last has no gradient: 0.999 ** 600 exactly
-    'AdamW: 0.539, 0.539, 0.539, 0.549'
+    >>> explorer.status.value.split("; ")[1]     # the last has no gradient: 0.998 ** 300 exactly
+    'AdamW: 0.529, 0.529, 0.529, 0.548'
     """
     steps = v.positive_int("steps", steps)
     controls = {
@@ -469,7 +471,7 @@ def weight_decay_explorer(steps=600, *, lr=0.01, weight_decay=0.1):
         ax.set(xlabel="step", ylabel="weight", title=title, xlim=(0, steps), ylim=(-0.05, 1.05))
     labels = [f"|g| = {s:g}" for s in _SCALES] + ["(1 - lr wd)^k"]
     styles = [dict(color=plots.COLORS[i]) for i in range(len(_SCALES))]
-    _static_legend(axes[1], labels, [*styles, dict(color="black", ls=":")], loc="upper right")
+    _static_legend(axes[1], labels, [*styles, dict(color="black", ls=":")], loc="lower left")
     k = np.arange(steps + 1)
     scales = np.array(_SCALES)
 
@@ -497,16 +499,16 @@ def _adam_with(**fixed):
 
 
 def adam_race(problem=None, steps=200):
-    """Momentum, RMSProp, Adam, AMSGrad and NAdam on Rosenbrock's valley (or ``problem``)."""
+    """Momentum, Adam, AMSGrad and NAdam on Rosenbrock's valley (or ``problem``), each with its own
+    controls (betas included) and starting from rates that suit the valley."""
     problem = rosenbrock() if problem is None else problem
     betas = {"beta1": 0.9, "beta2": 0.999}
     return optimizer_race(
         problem,
         {
             "momentum": (optimizers.sgd, {"lr": 2e-3, "momentum": 0.9}),
-            "RMSProp": (optimizers.rmsprop, {"lr": 0.03}),
-            "Adam": (_adam_with(), {"lr": 0.1, **betas}),
-            "AMSGrad": (_adam_with(amsgrad=True), {"lr": 0.1, **betas}),
+            "Adam": (_adam_with(), {"lr": 0.3, **betas}),
+            "AMSGrad": (_adam_with(amsgrad=True), {"lr": 0.3, **betas}),
             "NAdam": (
                 lambda lr, beta1, beta2: optimizers.nadam(lr=lr, betas=(beta1, beta2)),
                 {"lr": 0.1, **betas},

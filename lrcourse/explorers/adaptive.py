@@ -13,6 +13,7 @@ Theory and helpers:
     Scaled(problem, scale)           the same landscape with its loss multiplied by ``scale``
     plateau_trace(metrics, lr, ...)  replay ``ReduceOnPlateau`` over recorded metrics: the rate,
                                      the level to beat, the bad-epoch count, the reductions
+    log_axis(ax, which)              a log axis labelled in plain numbers, quick to draw
 
 Explorers (each returns a ``lrcourse.widgets.Explorer``; ``EXPLORERS`` lists them):
 
@@ -25,6 +26,7 @@ Explorers (each returns a ``lrcourse.widgets.Explorer``; ``EXPLORERS`` lists the
 from typing import NamedTuple
 
 import ipywidgets as widgets
+import matplotlib.ticker
 import numpy as np
 
 from lrcourse import _validate as v
@@ -50,6 +52,7 @@ __all__ = [
     "PlateauTrace",
     "plateau_trace",
     "example_curve",
+    "log_axis",
     "adam_schedule_explorer",
     "plateau_explorer",
     "EXPLORERS",
@@ -165,7 +168,7 @@ def warmup_decay(peak, warmup_steps, total_steps, decay="cosine"):
 
 
 class Scaled(Problem):
-    """The landscape of ``problem`` with its loss multiplied by ``scale``: c f(x), gradient c grad f(x).
+    """The landscape of ``problem``, its loss multiplied by ``scale``: c f(x), gradient c grad f.
 
     The minimum stays where it is, and gradient descent's path stays the same at the rate lr / c;
     at a fixed rate its behaviour changes completely. Adam divides the gradient by a running
@@ -259,6 +262,37 @@ def example_curve(epochs=40, seed=0):
     return 0.15 + 2.2 * np.exp(-e / 1.5) + 0.0015 * e + 0.008 * rng.standard_normal(epochs)
 
 
+# --- figures ----------------------------------------------------------------------------------
+
+
+def log_axis(ax, which="y"):
+    """Put ``which`` axis ("x", "y" or "both") of ``ax`` on a log scale labelled in plain numbers.
+
+    Ticks at 1, 2, 5 times the powers of ten when the data span two decades or less (a loss
+    between 0.15 and 0.7 gets the labels 0.2 and 0.5), at the powers of ten otherwise; no minor
+    ticks. Matplotlib's default labels every tick as typeset math, which costs more time to draw
+    than the rest of the figure. Call it after the data are drawn: it reads the axis limits.
+
+    >>> from lrcourse import plots
+    >>> fig, ax = plots.subplots()
+    >>> _ = ax.plot([1, 10], [0.15, 0.7])
+    >>> log_axis(ax)
+    >>> [label.get_text() for label in ax.get_yticklabels()][1:3]
+    ['0.2', '0.5']
+    """
+    names = {"x": ("x",), "y": ("y",), "both": ("x", "y")}[
+        v.one_of("which", which, ("x", "y", "both"))
+    ]
+    for name in names:
+        getattr(ax, f"set_{name}scale")("log")
+        low, high = getattr(ax, f"get_{name}lim")()
+        subs = (1.0, 2.0, 5.0) if np.log10(high / low) <= 2 else (1.0,)
+        axis = getattr(ax, f"{name}axis")
+        axis.set_major_locator(matplotlib.ticker.LogLocator(10, subs=subs, numticks=12))
+        axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+        axis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
 # --- the Adam + schedule explorer --------------------------------------------------------------
 
 
@@ -316,11 +350,7 @@ def adam_schedule_explorer(
     # One row of rates per (decay, warmup, peak), looked up at each step of one batched run.
     t = np.arange(steps)
     table = np.concatenate(
-        [
-            warmup_decay(peaks[:, None], int(w), steps, kind)(t)
-            for kind in DECAYS
-            for w in warmups
-        ]
+        [warmup_decay(peaks[:, None], int(w), steps, kind)(t) for kind in DECAYS for w in warmups]
     )
     shape = (len(DECAYS), len(warmups), len(peaks))
 

@@ -4,6 +4,7 @@
     SCHEDULES, schedules(peak, T)   constant, cosine, warmup+cosine and one-cycle (as lecture 06)
     sensitivity(lrs, epochs)        every (optimizer, schedule, lr) on the digits MLP, batched
     good_width(lrs, losses)         how many decades of lr come within a factor of the best
+    good_band(lrs, losses)          the stretch of rates around the best that does
     TiltedDoubleWell                a 1-D loss with a shallow and a deep minimum
     range_test_explorer()           sliders for the range test: the curve and its suggestions
 
@@ -37,6 +38,7 @@ __all__ = [
     "Sensitivity",
     "sensitivity",
     "good_width",
+    "good_band",
     "TiltedDoubleWell",
     "range_test_explorer",
     "EXPLORERS",
@@ -171,6 +173,27 @@ def sensitivity(lrs=LRS, epochs=3, *, optimizer_names=tuple(OPTIMIZERS), names=S
     )
 
 
+def _good(lrs, losses, tolerance):
+    """(fine log10-lr grid, mask of its good points), the curve interpolated in log-log."""
+    lrs = np.log10(v.positive("lrs", lrs)).reshape(-1)
+    losses = np.asarray(losses, dtype=float).reshape(-1)
+    if lrs.shape != losses.shape or len(lrs) < 2 or np.any(np.diff(lrs) <= 0):
+        raise ValueError(
+            f"lrs must be increasing and as long as losses (at least 2), got {len(lrs)} rates "
+            f"and {len(losses)} losses"
+        )
+    tolerance = float(v.positive("tolerance", tolerance))
+    if tolerance < 1:
+        raise ValueError(f"tolerance must be >= 1, got {tolerance:g}")
+    fine = np.linspace(lrs[0], lrs[-1], 100 * (len(lrs) - 1) + 1)
+    finite = np.isfinite(losses) & (losses > 0)
+    if not finite.any():
+        return fine, np.zeros(len(fine), dtype=bool)
+    log_loss = np.where(finite, np.log10(np.where(finite, losses, 1.0)), 1e6)
+    limit = np.log10(losses[finite].min() * tolerance)
+    return fine, np.interp(fine, lrs, log_loss) <= limit + 1e-12
+
+
 def good_width(lrs, losses, tolerance=1.5):
     """How many decades of learning rate give a loss within ``tolerance`` times the best.
 
@@ -182,24 +205,30 @@ def good_width(lrs, losses, tolerance=1.5):
     >>> good_width([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 1.2, np.inf])  # 1e-2 .. 1e-1 and 0.59 more
     1.59
     """
-    lrs = np.log10(v.positive("lrs", lrs)).reshape(-1)
-    losses = np.asarray(losses, dtype=float).reshape(-1)
-    if lrs.shape != losses.shape or len(lrs) < 2 or np.any(np.diff(lrs) <= 0):
-        raise ValueError(
-            f"lrs must be increasing and as long as losses (at least 2), got {len(lrs)} rates "
-            f"and {len(losses)} losses"
-        )
-    tolerance = float(v.positive("tolerance", tolerance))
-    if tolerance < 1:
-        raise ValueError(f"tolerance must be >= 1, got {tolerance:g}")
-    finite = np.isfinite(losses) & (losses > 0)
-    if not finite.any():
-        return 0.0
-    log_loss = np.where(finite, np.log10(np.where(finite, losses, 1.0)), 1e6)
-    limit = np.log10(losses[finite].min() * tolerance)
-    fine = np.linspace(lrs[0], lrs[-1], 100 * (len(lrs) - 1) + 1)
-    good = np.interp(fine, lrs, log_loss) <= limit + 1e-12
+    fine, good = _good(lrs, losses, tolerance)
     return round(float((good[1:].sum() + good[:-1].sum()) / 2 * (fine[1] - fine[0])), 2)
+
+
+def good_band(lrs, losses, tolerance=1.5):
+    """(low, high): the stretch of rates around the best where loss <= tolerance * best.
+
+    The same interpolation as ``good_width``; the band is the connected stretch that holds the
+    best rate.
+
+    >>> [round(x, 4) for x in good_band([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 1.2, np.inf])]
+    [0.0038, 0.1023]
+    """
+    fine, good = _good(lrs, losses, tolerance)
+    losses = np.asarray(losses, dtype=float).reshape(-1)
+    best = np.log10(np.asarray(lrs, dtype=float).reshape(-1)[np.nanargmin(np.where(
+        np.isfinite(losses), losses, np.nan))])  # fmt: skip
+    i = int(np.argmin(np.abs(fine - best)))
+    low, high = i, i
+    while low > 0 and good[low - 1]:
+        low -= 1
+    while high < len(fine) - 1 and good[high + 1]:
+        high += 1
+    return float(10 ** fine[low]), float(10 ** fine[high])
 
 
 class TiltedDoubleWell(Problem):
