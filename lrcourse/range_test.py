@@ -26,6 +26,7 @@ its own (the maintainers of pytorch-lr-finder say so; fastai changed its default
 
 from dataclasses import dataclass, replace
 
+import matplotlib.ticker
 import numpy as np
 
 from lrcourse import _validate as v
@@ -466,13 +467,19 @@ def plot_range_test(result, *, ax=None, title=None, rules=tuple(RULES), raw=True
     if raw:
         ax.plot(lrs, result.loss[:end], color="grey", linewidth=0.8, alpha=0.5, label="loss")
     ax.plot(lrs, result.smoothed[:end], color="black", label=f"smoothed (beta = {result.beta:g})")
-    top = np.nanmax(result.smoothed[: result.kept]) if result.kept else np.nan
+    # The view: from the lowest loss before the blow-up to 1.6 times the starting loss. The
+    # blow-up itself leaves through the top (its marker sits at the edge).
+    kept = slice(0, max(int(result.kept), 1))
+    low = np.nanmin(np.fmin(result.loss[kept], result.smoothed[kept]))
+    high = 1.6 * result.smoothed[0]
+    if np.isfinite(low) and np.isfinite(high) and high > low:
+        ax.set_ylim(low - 0.05 * (high - low), high)
     if result.stopped:
         k = result.stopped_at
-        shown = min(result.smoothed[k], 1.5 * top) if np.isfinite(result.smoothed[k]) else top
+        value = result.smoothed[k]
         ax.plot(
             [result.lrs[k]],
-            [shown],
+            [min(value, 0.97 * high) if np.isfinite(value) else 0.97 * high],
             "x",
             color="black",
             markersize=9,
@@ -487,10 +494,11 @@ def plot_range_test(result, *, ax=None, title=None, rules=tuple(RULES), raw=True
                 lr, color=plots.COLORS[i % len(plots.COLORS)], linestyle=":", linewidth=1.6,
                 label=f"{rule}: {lr:.3g}",
             )  # fmt: skip
-    if np.isfinite(top):
-        low = np.nanmin(result.smoothed[: result.kept])
-        ax.set_ylim(low - 0.1 * (top - low), top + 0.6 * (top - low))
     ax.set_xscale("log")
+    # Plain labels (1e-05, 0.001, 0.1, 10): typeset powers of ten cost more to draw than the rest.
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(10, numticks=12))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set(
         xlabel="learning rate",
         ylabel="loss",

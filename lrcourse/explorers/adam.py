@@ -312,8 +312,9 @@ def bias_correction_explorer(problem=None, steps=60, *, lr=0.1, beta1=0.9, beta2
     """Sliders for lr (log), beta1 and beta2: Adam with and without bias correction.
 
     Left: both paths over the contours (default: a bowl of condition number 10). Right: the
-    length of each step, divided by lr, and the ratio of the two (dotted), which follows
-    ``bias_correction_factor`` while the gradients change slowly.
+    length of each step, divided by lr, and their ratio (dotted). The dashed line is
+    ``bias_correction_factor``, the ratio for identical gradients: the runs see the same
+    gradients only at the first step, then their paths part.
 
     >>> explorer = bias_correction_explorer()
     >>> explorer.status.value.split("; ")[0]
@@ -336,9 +337,14 @@ def bias_correction_explorer(problem=None, steps=60, *, lr=0.1, beta1=0.9, beta2
     ax_step.set(xlim=(1, steps), ylim=(1e-2, 1e2))
     _static_legend(
         ax_step,
-        ["corrected (Adam)", "uncorrected", "uncorrected / corrected"],
-        [dict(color=plots.COLORS[0]), dict(color=plots.COLORS[1]), dict(color="black", ls=":")],
-        loc="upper right",
+        ["corrected (Adam)", "uncorrected", "uncorrected / corrected", "factor, same gradients"],
+        [
+            dict(color=plots.COLORS[0]),
+            dict(color=plots.COLORS[1]),
+            dict(color="black", ls=":"),
+            dict(color="grey", ls="--"),
+        ],
+        loc="lower left",
     )
     t = np.arange(1, steps + 1)
 
@@ -359,8 +365,9 @@ def bias_correction_explorer(problem=None, steps=60, *, lr=0.1, beta1=0.9, beta2
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = lengths[1] / lengths[0]
         ax_step.plot(t, ratio, ":", color="black")
-        ax_path.legend(loc="upper right", frameon=True)
         factor = bias_correction_factor(t, betas)
+        ax_step.plot(t, factor, "--", color="grey")
+        ax_path.legend(loc="upper right", frameon=True)
         peak = int(np.argmax(factor))
         return (
             f"step 1: corrected {lengths[0][0]:.3g} x lr, uncorrected {lengths[1][0]:.3g} x lr "

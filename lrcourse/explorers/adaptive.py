@@ -324,7 +324,7 @@ def adam_schedule_explorer(
     schedule as a fraction of its peak (the dotted line marks the rule of thumb 2 / (1 - beta2)),
     and the loss, with the same schedule without warmup in grey for comparison.
 
-    Every combination of the grids ``peaks`` (default 16 rates from 1e-3 to 1, a factor 10**0.2
+    Every combination of the grids ``peaks`` (default 18 rates from 1e-3 to 2.5, a factor 10**0.2
     apart), ``warmups`` (default 0 to 400 steps by 50) and the three decays of ``DECAYS`` is
     trained once, in one batched run, when the explorer is built: a slider move only looks the
     run up and redraws. The peak slider snaps to the grid.
@@ -340,7 +340,7 @@ def adam_schedule_explorer(
             f"adam_schedule_explorer needs a 2-D problem with plotting bounds, got {problem!r}"
         )
     steps = v.positive_int("steps", steps, minimum=2)
-    peaks = 10.0 ** np.linspace(-3, 0, 16) if peaks is None else np.asarray(peaks, dtype=float)
+    peaks = 10.0 ** np.linspace(-3, 0.4, 18) if peaks is None else np.asarray(peaks, dtype=float)
     warmups = np.arange(0, 401, 50) if warmups is None else np.asarray(warmups, dtype=int)
     if np.any(warmups >= steps) or np.any(warmups < 0):
         raise ValueError(f"warmups must lie in [0, steps = {steps}), got {warmups.tolist()}")
@@ -471,11 +471,11 @@ def plateau_explorer(
     ax_metric.set(xlabel="epoch", ylabel=name, title=f"{name}, replayed")
     low, high = float(np.min(metrics)), float(np.max(metrics))
     if low > 0 and high / low > 5:
-        log_y(ax_metric)
-    ax_metric.set(xlim=(0.5, len(metrics) + 0.5))
+        log_axis(ax_metric)
+    ax_metric.set(xlim=(0.5, len(metrics) + 0.8))  # room for a cut after the last epoch
     ax_lr.set(xlabel="epoch", ylabel="learning rate", title="the rate it chose")
     log_y(ax_lr)
-    ax_lr.set(xlim=(0.5, len(metrics) + 0.5), ylim=(lr * 1e-4, lr * 2))
+    ax_lr.set(xlim=(0.5, len(metrics) + 0.8), ylim=(lr * 1e-4, lr * 2))
 
     def draw(values):
         trace = plateau_trace(

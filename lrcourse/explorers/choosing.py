@@ -216,13 +216,12 @@ def good_band(lrs, losses, tolerance=1.5):
     best rate.
 
     >>> [round(x, 4) for x in good_band([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 1.2, np.inf])]
-    [0.0038, 0.1023]
+    [0.0026, 0.1]
     """
     fine, good = _good(lrs, losses, tolerance)
     losses = np.asarray(losses, dtype=float).reshape(-1)
-    best = np.log10(np.asarray(lrs, dtype=float).reshape(-1)[np.nanargmin(np.where(
-        np.isfinite(losses), losses, np.nan))])  # fmt: skip
-    i = int(np.argmin(np.abs(fine - best)))
+    best = np.argmin(np.where(np.isfinite(losses), losses, np.inf))
+    i = int(np.argmin(np.abs(fine - np.log10(np.asarray(lrs, dtype=float).reshape(-1)[best]))))
     low, high = i, i
     while low > 0 and good[low - 1]:
         low -= 1
