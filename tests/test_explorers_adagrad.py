@@ -1,10 +1,9 @@
 """Lecture 08's explorers and helpers, driven without a browser."""
 
-import statistics
-
 import ipywidgets
 import numpy as np
 import pytest
+from explorer_helpers import median_update_ms, shown
 
 from lrcourse.explorers.adagrad import (
     EXPLORERS,
@@ -17,20 +16,6 @@ from lrcourse.explorers.adagrad import (
 from lrcourse.optimizers import adagrad
 from lrcourse.problems import LinearRegression
 from lrcourse.train import run
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
-
-
-def median_update_ms(explorer, name, values):
-    times = []
-    for value in values:
-        explorer.controls[name].value = value
-        assert explorer.error is None, explorer.status.value
-        times.append(explorer.seconds)
-    return 1e3 * statistics.median(times)
-
 
 # --- effective_lr ------------------------------------------------------------------------------
 

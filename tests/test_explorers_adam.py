@@ -5,10 +5,9 @@ explorers must react to every control and answer quickly. Update times are print
 ``-s`` to see them), never asserted: the machine running the tests may be busy.
 """
 
-import statistics
-
 import numpy as np
 import pytest
+from explorer_helpers import median_update_ms, shown
 
 from lrcourse.explorers.adam import (
     EXPLORERS,
@@ -28,20 +27,6 @@ from lrcourse.explorers.adam import (
 from lrcourse.optimizers import adam, adamw, sgd
 from lrcourse.problems import quadratic, rosenbrock
 from lrcourse.train import run
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
-
-
-def median_update_ms(explorer, name, values):
-    """Move one control through ``values``; the median time of an update, in milliseconds."""
-    times = []
-    for value in values:
-        explorer.controls[name].value = value
-        assert explorer.error is None, explorer.status.value
-        times.append(explorer.seconds)
-    return 1e3 * statistics.median(times)
 
 
 def steps_of(opt, grads):

@@ -10,6 +10,7 @@ import statistics
 import ipywidgets
 import numpy as np
 import pytest
+from explorer_helpers import shown
 
 from lrcourse import plots
 from lrcourse.explorers import adaptive
@@ -30,21 +31,6 @@ from lrcourse.optimizers import adam, sgd
 from lrcourse.problems import beale, quadratic, rosenbrock
 from lrcourse.schedules import ReduceOnPlateau
 from lrcourse.train import run
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
-
-
-def median_update_ms(explorer, name, values):
-    """Move one control through ``values``; the median time of an update, in milliseconds."""
-    times = []
-    for value in values:
-        explorer.controls[name].value = value
-        assert explorer.error is None, explorer.status.value
-        times.append(explorer.seconds)
-    return 1e3 * statistics.median(times)
-
 
 # --- warmup theory -----------------------------------------------------------------------------
 

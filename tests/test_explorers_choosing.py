@@ -5,6 +5,7 @@ import statistics
 
 import numpy as np
 import pytest
+from explorer_helpers import shown
 
 from lrcourse.explorers import choosing
 from lrcourse.explorers.choosing import (
@@ -121,10 +122,6 @@ def test_small_rates_stay_in_the_shallow_minimum_and_larger_ones_jump():
 
 
 # --- the explorer ------------------------------------------------------------------------------
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ import statistics
 
 import numpy as np
 import pytest
+from explorer_helpers import shown
 
 from lrcourse.explorers import compare
 from lrcourse.optimizers import sgd
@@ -116,10 +117,6 @@ def test_confirm_retrains_the_chosen_peaks_from_fresh_starts(small):
 
 
 # --- the explorer ------------------------------------------------------------------------------
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
 
 
 def test_the_explorer_starts_at_the_chosen_peaks(small):

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from explorer_helpers import shown
 
 from lrcourse.explorers import cyclic
 from lrcourse.explorers.decay import expected_loss
@@ -18,10 +19,6 @@ from lrcourse.optimizers import sgd
 from lrcourse.problems import noisy_quadratic
 from lrcourse.schedules import constant, linear_warmup
 from lrcourse.train import run
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
 
 
 def drag(explorer, name, values):

@@ -9,16 +9,13 @@ import statistics
 
 import numpy as np
 import pytest
+from explorer_helpers import shown
 
 from lrcourse.explorers import decay
 from lrcourse.optimizers import sgd
 from lrcourse.problems import noisy_quadratic
 from lrcourse.stateful import replay
 from lrcourse.train import run
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
 
 
 def drag(explorer, name, values):

@@ -10,6 +10,7 @@ import statistics
 
 import numpy as np
 import pytest
+from explorer_helpers import shown
 
 from lrcourse import widgets
 from lrcourse.explorers import descent
@@ -23,11 +24,6 @@ LECTURE_EXPLORERS = {
     **EXPLORERS,
     "lr_explorer(quadratic)": lambda: widgets.lr_explorer(quadratic(condition=10), steps=50),
 }
-
-
-def shown(explorer):
-    """What the learner sees: the picture and the status line."""
-    return explorer.image.value, explorer.status.value
 
 
 def test_doctests():

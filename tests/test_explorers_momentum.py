@@ -4,11 +4,10 @@ The explorers must react to every control (the picture and the status line chang
 quickly; the theory functions must agree with what the optimizers actually do.
 """
 
-import statistics
-
 import ipywidgets
 import numpy as np
 import pytest
+from explorer_helpers import median_update_ms, shown
 
 from lrcourse.explorers import momentum
 from lrcourse.explorers.momentum import (
@@ -25,21 +24,6 @@ from lrcourse.optimizers import adagrad, adam, sgd
 from lrcourse.problems import noisy_quadratic, quadratic, rosenbrock
 from lrcourse.schedules import step_decay
 from lrcourse.train import run
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
-
-
-def median_update_ms(explorer, name, values):
-    """Move one control through ``values``; the median time of an update, in milliseconds."""
-    times = []
-    for value in values:
-        explorer.controls[name].value = value
-        assert explorer.error is None, explorer.status.value
-        times.append(explorer.seconds)
-    return 1e3 * statistics.median(times)
-
 
 # --- theory ------------------------------------------------------------------------------------
 

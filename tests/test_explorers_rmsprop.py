@@ -6,10 +6,9 @@ quickly. Update times are printed (run with ``-s`` to see them), never asserted:
 running the tests may be busy.
 """
 
-import statistics
-
 import numpy as np
 import pytest
+from explorer_helpers import median_update_ms, shown
 
 from lrcourse.explorers.rmsprop import (
     EXPLORERS,
@@ -21,21 +20,6 @@ from lrcourse.explorers.rmsprop import (
 from lrcourse.optimizers import rmsprop
 from lrcourse.problems import quadratic, rosenbrock
 from lrcourse.train import run
-
-
-def shown(explorer):
-    return explorer.image.value, explorer.status.value
-
-
-def median_update_ms(explorer, name, values):
-    """Move one control through ``values``; the median time of an update, in milliseconds."""
-    times = []
-    for value in values:
-        explorer.controls[name].value = value
-        assert explorer.error is None, explorer.status.value
-        times.append(explorer.seconds)
-    return 1e3 * statistics.median(times)
-
 
 # --- the helpers -------------------------------------------------------------------------------
 

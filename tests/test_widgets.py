@@ -9,15 +9,11 @@ import ipywidgets
 import numpy as np
 import PIL.Image
 import pytest
+from explorer_helpers import shown
 
 from lrcourse import schedules, widgets
 from lrcourse.optimizers import sgd
 from lrcourse.problems import quadratic, rosenbrock
-
-
-def shown(explorer):
-    """What the learner sees: the picture and the status line."""
-    return explorer.image.value, explorer.status.value
 
 
 def pixels(png):

@@ -97,13 +97,20 @@ gd_step = Exercise(
 # --- 01.gradient_descent -----------------------------------------------------------------------
 
 
-def _gradient_descent(hessian, x0, lr, steps):
-    problem, opt = Quadratic(hessian), sgd(lr=lr)
+def quadratic_path(opt, hessian, x0, steps):
+    """The points ``opt`` visits on 1/2 x^T H x: x0, then one per update.
+
+    The reference of every "path" exercise (here and in lectures 07-10)."""
+    problem = Quadratic(hessian)
     x, state, path = x0, opt.init(x0), [x0]
     for _ in range(steps):
         x, state = opt.step(x, problem.grad(x), state)
         path.append(x)
     return np.array(path)
+
+
+def _gradient_descent(hessian, x0, lr, steps):
+    return quadratic_path(sgd(lr=lr), hessian, x0, steps)
 
 
 def _gd_with(update_count, start=True, grad=lambda h, x, x0: h @ x, sign=-1.0):

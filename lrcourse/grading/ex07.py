@@ -13,23 +13,13 @@ from lrcourse.explorers.momentum import max_stable_lr, optimal_momentum
 from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic
 
-from .ex01 import DENSE, DIAG, ONE, TILTED, TURNED
+from .ex01 import DENSE, DIAG, ONE, TILTED, TURNED, quadratic_path
 from .spec import Exercise, Mutant
 
 TITLE = "Momentum and Nesterov"
 NOTEBOOK = "07_momentum"
 
 A = np.array
-
-
-def _path(opt, hessian, x0, steps):
-    """The points SGD-like ``opt`` visits on 1/2 x^T H x: x0, then one per update."""
-    problem = Quadratic(hessian)
-    x, state, path = x0, opt.init(x0), [x0]
-    for _ in range(steps):
-        x, state = opt.step(x, problem.grad(x), state)
-        path.append(x)
-    return np.array(path)
 
 
 def _loop(update):
@@ -58,7 +48,7 @@ def _right(buf, g, k, mu, tau):
 
 
 def _momentum_path(hessian, x0, lr, momentum, dampening, steps):
-    return _path(sgd(lr=lr, momentum=momentum, dampening=dampening), hessian, x0, steps)
+    return quadratic_path(sgd(lr=lr, momentum=momentum, dampening=dampening), hessian, x0, steps)
 
 
 def _heavy_ball_form(hessian, x0, lr, momentum, dampening, steps):
@@ -142,7 +132,7 @@ momentum_path = Exercise(
 
 
 def _nesterov_path(hessian, x0, lr, momentum, steps):
-    return _path(sgd(lr=lr, momentum=momentum, nesterov=True), hessian, x0, steps)
+    return quadratic_path(sgd(lr=lr, momentum=momentum, nesterov=True), hessian, x0, steps)
 
 
 def _nesterov_loop(direction):

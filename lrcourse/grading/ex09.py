@@ -10,9 +10,8 @@ import numpy as np
 
 from lrcourse.explorers.rmsprop import rmsprop_effective_lr
 from lrcourse.optimizers import rmsprop
-from lrcourse.problems import Quadratic
 
-from .ex01 import DENSE, DIAG, ONE, TILTED
+from .ex01 import DENSE, DIAG, ONE, TILTED, quadratic_path
 from .spec import Exercise, Mutant
 
 TITLE = "RMSProp"
@@ -27,21 +26,11 @@ REVIEW = {
 A = np.array
 
 
-def _path(opt, hessian, x0, steps):
-    """The points ``opt`` visits on 1/2 x^T H x: x0, then one per update."""
-    problem = Quadratic(hessian)
-    x, state, path = x0, opt.init(x0), [x0]
-    for _ in range(steps):
-        x, state = opt.step(x, problem.grad(x), state)
-        path.append(x)
-    return np.array(path)
-
-
 # --- 09.rmsprop_path ---------------------------------------------------------------------------
 
 
 def _rmsprop_path(hessian, x0, lr, alpha, eps, steps):
-    return _path(rmsprop(lr=lr, alpha=alpha, eps=eps), hessian, x0, steps)
+    return quadratic_path(rmsprop(lr=lr, alpha=alpha, eps=eps), hessian, x0, steps)
 
 
 def _rmsprop_with(
@@ -172,7 +161,7 @@ def _rmsprop_bias_corrected(hessian, x0, lr, alpha, eps, steps):
 
 
 def _centered_path(hessian, x0, lr, alpha, eps, steps):
-    return _path(rmsprop(lr=lr, alpha=alpha, eps=eps, centered=True), hessian, x0, steps)
+    return quadratic_path(rmsprop(lr=lr, alpha=alpha, eps=eps, centered=True), hessian, x0, steps)
 
 
 def _centered_with(

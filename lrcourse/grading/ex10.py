@@ -11,9 +11,8 @@ import numpy as np
 
 from lrcourse.explorers.adam import bias_correction_factor
 from lrcourse.optimizers import adam, adamw
-from lrcourse.problems import Quadratic
 
-from .ex01 import DENSE, DIAG, ONE, TILTED
+from .ex01 import DENSE, DIAG, ONE, TILTED, quadratic_path
 from .spec import Exercise, Mutant
 
 TITLE = "Adam, bias correction, AdamW, AMSGrad"
@@ -26,16 +25,6 @@ REVIEW = {
 }
 
 A = np.array
-
-
-def _path(opt, hessian, x0, steps):
-    """The points ``opt`` visits on 1/2 x^T H x: x0, then one per update."""
-    problem = Quadratic(hessian)
-    x, state, path = x0, opt.init(x0), [x0]
-    for _ in range(steps):
-        x, state = opt.step(x, problem.grad(x), state)
-        path.append(x)
-    return np.array(path)
 
 
 def _adam_loop(
@@ -82,7 +71,7 @@ def _with_wd(loop):
 
 
 def _adam_path(hessian, x0, lr, beta1, beta2, eps, steps):
-    return _path(adam(lr=lr, betas=(beta1, beta2), eps=eps), hessian, x0, steps)
+    return quadratic_path(adam(lr=lr, betas=(beta1, beta2), eps=eps), hessian, x0, steps)
 
 
 def _adam_epsilon_hat(hessian, x0, lr, beta1, beta2, eps, steps):
@@ -191,7 +180,7 @@ adam_path = Exercise(
 
 def _adamw_path(hessian, x0, lr, beta1, beta2, eps, weight_decay, steps):
     opt = adamw(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
-    return _path(opt, hessian, x0, steps)
+    return quadratic_path(opt, hessian, x0, steps)
 
 
 def _decoupled(x, g, lr, wd, hessian):
@@ -285,7 +274,9 @@ adamw_path = Exercise(
 
 
 def _amsgrad_path(hessian, x0, lr, beta1, beta2, eps, steps):
-    return _path(adam(lr=lr, betas=(beta1, beta2), eps=eps, amsgrad=True), hessian, x0, steps)
+    return quadratic_path(
+        adam(lr=lr, betas=(beta1, beta2), eps=eps, amsgrad=True), hessian, x0, steps
+    )
 
 
 def _raw_max(v, v_max, bc2):
