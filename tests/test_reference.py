@@ -16,7 +16,6 @@ and says why. Numbers marked [G] are the golden values of the course's research 
 import copy
 import importlib.util
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -45,16 +44,6 @@ try:
     import torch
 except ImportError:
     torch = None
-
-
-@pytest.fixture(scope="module")
-def live():
-    """PyTorch, for the live comparisons. A skip without it, a failure under CI=true."""
-    if torch is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("PyTorch is required under CI=true: pip install torch==2.13.0 (CPU build)")
-        pytest.skip("PyTorch not installed: compared with the stored golden values only")
-    return torch
 
 
 def build(spec, module=schedules):

@@ -6,7 +6,6 @@ plot. The live comparisons need PyTorch; without it they are skipped, except und
 where a missing PyTorch fails them.
 """
 
-import os
 import warnings
 
 import numpy as np
@@ -24,16 +23,6 @@ try:
     import torch
 except ImportError:
     torch = None
-
-
-@pytest.fixture(scope="module")
-def live():
-    """PyTorch, for the live comparisons. A skip without it, a failure under CI=true."""
-    if torch is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("PyTorch is required under CI=true: pip install torch==2.13.0 (CPU build)")
-        pytest.skip("PyTorch not installed: the model is checked against its own semantics only")
-    return torch
 
 
 SCHEDULE = multistep_decay(0.5, milestones=[3, 5], gamma=0.5)
