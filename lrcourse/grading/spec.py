@@ -61,6 +61,19 @@ class Mutant:
 
 
 @dataclass(frozen=True, eq=False)
+class Hidden:
+    """A case graded by ``lrcourse-grade`` only: ``check()`` never shows or runs it.
+
+    ``what`` names the property the case tests, in words a learner can act on ("the value at step
+    0", "agreement with the formula at a step far past the visible ones"); a learner whose answer
+    fails it reads ``what``, never the inputs or the expected value, so an answer hard-coded to the
+    visible cases fails here without learning what to hard-code next."""
+
+    what: str
+    case: dict
+
+
+@dataclass(frozen=True, eq=False)
 class Exercise:
     """One graded function. See the module docstring for an example."""
 
@@ -75,6 +88,7 @@ class Exercise:
     points: int = 1
     time_limit: float = 2.0  # seconds per case
     title: str = ""
+    hidden_cases: list = field(default_factory=list)  # of Hidden: graded by lrcourse-grade only
 
     def __post_init__(self):
         lecture, _, function = self.id.partition(".")
@@ -82,7 +96,7 @@ class Exercise:
             raise ValueError(f"exercise id must look like '01.gd_step', got {self.id!r}")
         if not self.cases:
             raise ValueError(f"exercise {self.id} needs at least one case")
-        names = [tuple(c) for c in self.cases]
+        names = [tuple(c) for c in self.cases] + [tuple(h.case) for h in self.hidden_cases]
         if len(set(names)) != 1:
             raise ValueError(f"exercise {self.id}: every case must name the same inputs")
 
