@@ -9,7 +9,7 @@ import numpy as np
 from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic, quadratic
 
-from .spec import Exercise, Mutant
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Gradient descent and the learning rate"
 NOTEBOOK = "01_gradient_descent"
@@ -29,6 +29,27 @@ TILTED = A([[2.0, 1.0], [1.0, 3.0]])
 DENSE = A([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 1.0]])
 ONE = A([[4.0]])
 TURNED = quadratic(condition=100.0, angle=np.pi / 6).hessian
+# Only in hidden cases: a dense 5x5 (diagonally dominant, so positive definite) and a turned bowl
+# far stiffer than TURNED.
+FIVE = A(
+    [
+        [5.0, 1.0, 0.5, 0.0, 0.2],
+        [1.0, 4.0, 0.3, 0.6, 0.0],
+        [0.5, 0.3, 3.0, 0.4, 0.1],
+        [0.0, 0.6, 0.4, 2.0, 0.3],
+        [0.2, 0.0, 0.1, 0.3, 1.0],
+    ]
+)
+STIFF = quadratic(condition=1e4, angle=0.4).hessian
+
+# The hidden cases of every exercise whose one input is a Hessian (here and in 02, 07).
+HESSIAN_HIDDEN = [
+    Hidden("a larger, dense Hessian (5 x 5)", dict(hessian=FIVE)),
+    Hidden("a very ill-conditioned, turned Hessian", dict(hessian=STIFF)),
+    Hidden(
+        "a 3 x 3 diagonal Hessian in no particular order", dict(hessian=np.diag([3.0, 0.5, 8.0]))
+    ),
+]
 
 
 # --- 01.gd_step --------------------------------------------------------------------------------
@@ -90,6 +111,24 @@ gd_step = Exercise(
         lambda params, grads, lr: np.subtract(params, lr * grads),
         lambda params, grads, lr: params + (-lr) * grads,
         _gd_step_loop,
+    ],
+    hidden_cases=[
+        Hidden(
+            "a larger array (shape (4, 3))",
+            dict(
+                params=np.arange(12.0).reshape(4, 3) - 5,
+                grads=np.linspace(-1, 1, 12).reshape(4, 3),
+                lr=0.07,
+            ),
+        ),
+        Hidden(
+            "a 3-D array of parameters",
+            dict(params=np.ones((2, 2, 2)), grads=np.arange(8.0).reshape(2, 2, 2), lr=0.3),
+        ),
+        Hidden(
+            "lr = 0 (a step that moves nothing)",
+            dict(params=A([0.5, -1.5, 2.5]), grads=A([3.0, -2.0, 1.0]), lr=0.0),
+        ),
     ],
 )
 
@@ -187,6 +226,24 @@ gradient_descent = Exercise(
     ],
     alternates=[_gd_closed_form, _gd_preallocated],
     hints={"shape": _OFF_BY_ONE},
+    hidden_cases=[
+        Hidden(
+            "a larger problem (shape (5,))",
+            dict(hessian=FIVE, x0=A([1.0, -1.0, 0.5, 2.0, -0.5]), lr=0.15, steps=7),
+        ),
+        Hidden(
+            "many more steps than the visible cases",
+            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.015, steps=60),
+        ),
+        Hidden(
+            "a rate past 2 / L, where the iterates grow",
+            dict(hessian=TILTED, x0=A([0.5, -1.0]), lr=0.6, steps=12),
+        ),
+        Hidden(
+            "steps=1 (a single update)",
+            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.3, steps=1),
+        ),
+    ],
 )
 
 
@@ -248,6 +305,7 @@ max_stable_lr = Exercise(
         lambda hessian: 2 / max(np.linalg.eigvals(hessian).real),
         _power_iteration,
     ],
+    hidden_cases=HESSIAN_HIDDEN,
 )
 
 
@@ -292,6 +350,7 @@ condition_number = Exercise(
         lambda hessian: np.linalg.cond(hessian),
         lambda hessian: (lambda s: s[0] / s[-1])(np.linalg.svd(hessian, compute_uv=False)),
     ],
+    hidden_cases=HESSIAN_HIDDEN,
 )
 
 EXERCISES = [gd_step, gradient_descent, max_stable_lr, condition_number]

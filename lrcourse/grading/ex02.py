@@ -10,8 +10,8 @@ import numpy as np
 from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic, noisy_quadratic
 
-from .ex01 import DENSE, DIAG, TILTED, TURNED
-from .spec import Exercise, Mutant
+from .ex01 import DENSE, DIAG, FIVE, HESSIAN_HIDDEN, STIFF, TILTED, TURNED
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "The constant learning rate"
 NOTEBOOK = "02_constant_lr"
@@ -84,6 +84,7 @@ best_constant_lr = Exercise(
             2 / (min(np.linalg.eigvals(hessian).real) + max(np.linalg.eigvals(hessian).real))
         ),
     ],
+    hidden_cases=HESSIAN_HIDDEN,
 )
 
 
@@ -136,6 +137,14 @@ convergence_factor = Exercise(
     alternates=[
         lambda hessian, lr: max(abs(1 - lr * _eig(hessian)[0]), abs(1 - lr * _eig(hessian)[1])),
         lambda hessian, lr: np.linalg.norm(np.eye(len(hessian)) - lr * hessian, 2),
+    ],
+    hidden_cases=[
+        Hidden("a larger, dense Hessian (5 x 5)", dict(hessian=FIVE, lr=0.2)),
+        Hidden("a very ill-conditioned Hessian with a small rate", dict(hessian=STIFF, lr=1.5e-4)),
+        Hidden(
+            "a rate past the stability limit on a non-diagonal Hessian",
+            dict(hessian=TILTED, lr=0.9),
+        ),
     ],
 )
 
@@ -225,12 +234,32 @@ lr_sweep = Exercise(
     ],
     alternates=[_sweep_loops, _sweep_closed_form],
     hints={"shape": "Return one number per learning rate: an array of shape (len(lrs),)."},
+    hidden_cases=[
+        Hidden(
+            "many rates on a larger problem (shape (5,))",
+            dict(
+                hessian=FIVE,
+                x0=A([1.0, -1.0, 0.5, 2.0, -0.5]),
+                lrs=np.geomspace(0.01, 0.5, 12),
+                steps=15,
+            ),
+        ),
+        Hidden(
+            "a single rate and many steps",
+            dict(hessian=TURNED, x0=A([1.0, 2.0]), lrs=A([0.015]), steps=40),
+        ),
+        Hidden(
+            "steps=1 (one update per rate)",
+            dict(hessian=DIAG, x0=A([2.0, 1.0]), lrs=A([0.05, 0.15, 0.25]), steps=1),
+        ),
+    ],
 )
 
 
 # --- 02.sgd_path -------------------------------------------------------------------------------
 
 _NOISE = np.random.default_rng(2).standard_normal((12, 2)).round(3)
+_NOISE_5 = np.random.default_rng(5).standard_normal((15, 5)).round(3)  # hidden cases only
 
 
 def _sgd_path(hessian, x0, lr, noise):
@@ -304,6 +333,20 @@ sgd_path = Exercise(
     ],
     alternates=[_sgd_preallocated],
     hints={"shape": "Return len(noise) + 1 points: the start x0 first, then one per update."},
+    hidden_cases=[
+        Hidden(
+            "a larger problem (shape (5,)) and a longer run",
+            dict(hessian=FIVE, x0=A([1.0, -1.0, 0.5, 2.0, -0.5]), lr=0.1, noise=_NOISE_5),
+        ),
+        Hidden(
+            "a single noisy update",
+            dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=0.2, noise=_NOISE[3:4]),
+        ),
+        Hidden(
+            "noise much larger than the gradient",
+            dict(hessian=DENSE, x0=A([0.1, 0.0, -0.1]), lr=0.02, noise=10 * _NOISE_5[:8, :3]),
+        ),
+    ],
 )
 
 
@@ -390,6 +433,14 @@ noise_floor = Exercise(
         ),
         "value": "Check the formula lr sigma^2 / (2 (2 - lr L)), and np.inf for lr >= 2 / L.",
     },
+    hidden_cases=[
+        Hidden(
+            "an array of rates on a much stiffer problem",
+            dict(lr=A([1e-4, 1e-3, 5e-3, 0.01, 0.019]), L=100.0, sigma=0.5),
+        ),
+        Hidden("a rate just below the limit 2 / L", dict(lr=0.099, L=20.0, sigma=1.0)),
+        Hidden("sigma = 0 (no noise)", dict(lr=0.05, L=4.0, sigma=0.0)),
+    ],
 )
 
 EXERCISES = [best_constant_lr, convergence_factor, lr_sweep, sgd_path, noise_floor]

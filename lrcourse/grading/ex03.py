@@ -12,7 +12,7 @@ from lrcourse import schedules
 from lrcourse.problems import noisy_quadratic
 from lrcourse.stateful import per_epoch, replay
 
-from .spec import Exercise, Mutant
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Step and multi-step decay"
 NOTEBOOK = "03_step_decay"
@@ -92,6 +92,14 @@ step_decay = Exercise(
         lambda lr, step_size, gamma, step: lr * np.power(gamma, np.floor_divide(step, step_size)),
     ],
     hints={"shape": "Return one rate per step: the same shape as step (a number for a number)."},
+    hidden_cases=[
+        Hidden("the value at step 0 (an int)", dict(lr=0.7, step_size=5, gamma=0.3, step=0)),
+        Hidden(
+            "steps far beyond the visible ones",
+            dict(lr=0.4, step_size=1000, gamma=0.95, step=A([0, 999, 1000, 25_000, 99_999])),
+        ),
+        Hidden("an int step several periods in", dict(lr=0.25, step_size=6, gamma=0.8, step=20)),
+    ],
 )
 
 
@@ -167,6 +175,25 @@ multistep_decay = Exercise(
     ],
     alternates=[_multistep_loop, _multistep_compare],
     hints={"shape": "Return one rate per step: the same shape as step (a number for a number)."},
+    hidden_cases=[
+        Hidden(
+            "many milestones, unevenly spaced",
+            dict(lr=0.6, milestones=[2, 3, 7, 20, 21], gamma=0.7, step=np.arange(25)),
+        ),
+        Hidden(
+            "an int step before the first milestone",
+            dict(lr=0.05, milestones=[100, 200], gamma=0.1, step=99),
+        ),
+        Hidden(
+            "steps far past the last milestone",
+            dict(
+                lr=0.8,
+                milestones=[30_000, 60_000, 80_000],
+                gamma=0.2,
+                step=A([0, 29_999, 30_000, 60_000, 79_999, 80_000, 500_000]),
+            ),
+        ),
+    ],
 )
 
 
@@ -233,6 +260,20 @@ per_step_lrs = Exercise(
         lambda epoch_lrs, steps_per_epoch: np.kron(epoch_lrs, np.ones(steps_per_epoch)),
     ],
     hints={"shape": "Return one rate per update: an array of len(epoch_lrs) * steps_per_epoch."},
+    hidden_cases=[
+        Hidden(
+            "many epochs with many updates each",
+            dict(epoch_lrs=0.5 * 0.93 ** np.arange(30), steps_per_epoch=7),
+        ),
+        Hidden(
+            "rates that rise from epoch to epoch (a warmup)",
+            dict(epoch_lrs=A([0.01, 0.02, 0.05, 0.1, 0.1]), steps_per_epoch=3),
+        ),
+        Hidden(
+            "more updates per epoch than epochs",
+            dict(epoch_lrs=A([0.4, 0.04]), steps_per_epoch=9),
+        ),
+    ],
 )
 
 
@@ -324,6 +365,15 @@ phase_floors = Exercise(
             "every rate with rate * L >= 2."
         ),
     },
+    hidden_cases=[
+        Hidden("many drops (10)", dict(lr=0.1, gamma=0.7, n_drops=10, L=2.0, sigma=3.0)),
+        Hidden(
+            "a first rate just below 2 / L", dict(lr=0.49, gamma=0.5, n_drops=2, L=4.0, sigma=1.0)
+        ),
+        Hidden(
+            "a stiff problem (large L)", dict(lr=0.015, gamma=0.3, n_drops=3, L=100.0, sigma=0.2)
+        ),
+    ],
 )
 
 EXERCISES = [step_decay, multistep_decay, per_step_lrs, phase_floors]

@@ -11,7 +11,7 @@ import numpy as np
 from lrcourse import schedules
 from lrcourse.problems import noisy_quadratic
 
-from .spec import Exercise, Mutant
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Exponential, inverse-time and polynomial decay"
 NOTEBOOK = "04_exponential_decay"
@@ -107,6 +107,28 @@ exponential_decay = Exercise(
         ),
     ],
     hints={"shape": "Return one rate per step: the same shape as step (a number for a number)."},
+    hidden_cases=[
+        Hidden(
+            "steps far beyond the visible ones, smooth",
+            dict(
+                lr=0.5,
+                gamma=0.9,
+                decay_steps=1000,
+                staircase=False,
+                step=A([0, 1234, 10_000, 54_321]),
+            ),
+        ),
+        Hidden(
+            "staircase steps just before and at each period's end",
+            dict(
+                lr=0.3, gamma=0.7, decay_steps=7, staircase=True, step=A([0, 6, 7, 13, 14, 20, 21])
+            ),
+        ),
+        Hidden(
+            "an int step with staircase=True",
+            dict(lr=0.05, gamma=0.5, decay_steps=4, staircase=True, step=11),
+        ),
+    ],
 )
 
 
@@ -167,6 +189,19 @@ inverse_time_decay = Exercise(
         ),
     ],
     hints={"shape": "Return one rate per step: the same shape as step (a number for a number)."},
+    hidden_cases=[
+        Hidden(
+            "steps far beyond the visible ones",
+            dict(lr=0.3, decay_rate=0.5, decay_steps=1000, step=A([0, 999, 10_000, 1_000_000])),
+        ),
+        Hidden(
+            "an int step with decay_steps > 1", dict(lr=0.8, decay_rate=0.2, decay_steps=7, step=30)
+        ),
+        Hidden(
+            "a large decay_rate",
+            dict(lr=1.0, decay_rate=50.0, decay_steps=10, step=np.arange(0, 30, 3)),
+        ),
+    ],
 )
 
 
@@ -242,6 +277,26 @@ polynomial_decay = Exercise(
         ),
     ],
     hints={"shape": "Return one rate per step: the same shape as step (a number for a number)."},
+    hidden_cases=[
+        Hidden(
+            "steps at and past total_steps",
+            dict(lr=0.4, total_steps=20, power=1.5, end_lr=0.01, step=A([0, 7, 19, 20, 21, 100])),
+        ),
+        Hidden(
+            "the value at step 0 (an int)",
+            dict(lr=0.9, total_steps=30, power=2.0, end_lr=0.1, step=0),
+        ),
+        Hidden(
+            "a long horizon with power < 1",
+            dict(
+                lr=0.25,
+                total_steps=5000,
+                power=0.3,
+                end_lr=0.0,
+                step=A([0, 1, 100, 2500, 4999, 5000]),
+            ),
+        ),
+    ],
 )
 
 
@@ -293,6 +348,14 @@ half_life = Exercise(
     alternates=[
         lambda gamma, decay_steps: -decay_steps / np.log2(gamma),
         lambda gamma, decay_steps: decay_steps * np.log(2) / -np.log(gamma),
+    ],
+    hidden_cases=[
+        Hidden("gamma close to 1 with a long decay_steps", dict(gamma=0.9999, decay_steps=250)),
+        Hidden(
+            "an array of gammas with decay_steps > 1",
+            dict(gamma=A([0.5, 0.8, 0.95]), decay_steps=10),
+        ),
+        Hidden("a small gamma (a fast decay)", dict(gamma=0.001, decay_steps=7)),
     ],
 )
 
@@ -399,6 +462,25 @@ final_expected_loss = Exercise(
     hints={
         "shape": "Return one number per schedule (per row of lrs): an array of shape (len(lrs),).",
     },
+    hidden_cases=[
+        Hidden(
+            "three schedules over a long horizon",
+            dict(lrs=_shapes(150, 0.3, 0.003), L=3.0, sigma=0.7, x0=5.0),
+        ),
+        Hidden(
+            "a single update per schedule",
+            dict(lrs=A([[0.1], [0.3], [0.45]]), L=4.0, sigma=2.0, x0=1.0),
+        ),
+        Hidden(
+            "x0 = 0 (only the noise)",
+            dict(
+                lrs=np.stack([np.full(30, 0.05), np.linspace(0.2, 0.01, 30)]),
+                L=1.5,
+                sigma=1.0,
+                x0=0.0,
+            ),
+        ),
+    ],
 )
 
 EXERCISES = [
