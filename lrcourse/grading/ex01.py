@@ -126,7 +126,7 @@ gd_step = Exercise(
             dict(params=np.ones((2, 2, 2)), grads=np.arange(8.0).reshape(2, 2, 2), lr=0.3),
         ),
         Hidden(
-            "lr = 0 (a step that moves nothing)",
+            "lr = 0",
             dict(params=A([0.5, -1.5, 2.5]), grads=A([3.0, -2.0, 1.0]), lr=0.0),
         ),
     ],

@@ -14,7 +14,7 @@ from lrcourse.schedules import cosine_decay, cosine_restarts, linear_warmup, one
 from lrcourse.schedules import warmup_stable_decay as _wsd
 from lrcourse.stateful import replay
 
-from .spec import Exercise, Mutant
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Cosine decay, warmup, restarts, cyclical, one-cycle, warmup-stable-decay"
 NOTEBOOK = "05_cosine_warmup_cyclic"
@@ -115,6 +115,19 @@ cosine_lr = Exercise(
         ),
         "error:TypeError": "step may be an array: use np.cos and np.minimum, not math.cos and min.",
     },
+    hidden_cases=[
+        Hidden("the value at step 0 (an int)", dict(step=0, lr=0.7, total_steps=30, min_lr=0.07)),
+        Hidden(
+            "min_lr > 0 with a long horizon",
+            dict(
+                step=A([0, 1, 2500, 5000, 7500, 9999, 10_000, 20_000]),
+                lr=0.25,
+                total_steps=10_000,
+                min_lr=0.005,
+            ),
+        ),
+        Hidden("an int step past total_steps", dict(step=50, lr=0.4, total_steps=20, min_lr=0.02)),
+    ],
 )
 
 
@@ -196,6 +209,24 @@ prepend_warmup = Exercise(
     ],
     alternates=[_warmup_loop, _warmup_endpoint],
     hints={"shape": "Return warmup_steps + len(lrs) rates: the ramp, then all of lrs."},
+    hidden_cases=[
+        Hidden(
+            "a long warmup in front of a long schedule",
+            dict(
+                lrs=0.15 * (1 + np.cos(np.pi * np.arange(40) / 40)),
+                warmup_steps=25,
+                start_factor=0.1,
+            ),
+        ),
+        Hidden(
+            "a one-step warmup from start_factor = 0",
+            dict(lrs=A([0.2, 0.1, 0.05]), warmup_steps=1, start_factor=0.0),
+        ),
+        Hidden(
+            "a warmup longer than the schedule behind it",
+            dict(lrs=A([0.8, 0.4]), warmup_steps=9, start_factor=0.5),
+        ),
+    ],
 )
 
 
@@ -286,6 +317,16 @@ restart_steps = Exercise(
         ),
         "shape": "Return one step per restart with 0 < step < total_steps (maybe none at all).",
     },
+    hidden_cases=[
+        Hidden(
+            "a long horizon with period_mult = 1", dict(period=7, period_mult=1, total_steps=100)
+        ),
+        Hidden("no restart before total_steps", dict(period=50, period_mult=2, total_steps=30)),
+        Hidden(
+            "period_mult = 3 from a period of 1", dict(period=1, period_mult=3, total_steps=500)
+        ),
+        Hidden("a restart at the last step", dict(period=4, period_mult=2, total_steps=13)),
+    ],
 )
 
 
@@ -382,6 +423,25 @@ one_cycle_lr = Exercise(
         ),
     ],
     alternates=[_one_cycle_loop, _cycle_with(_peak, _end)],
+    hidden_cases=[
+        Hidden(
+            "a long cycle with a short first phase",
+            dict(
+                step=A([0, 50, 99, 100, 500, 998, 999, 1500]),
+                max_lr=0.3,
+                total_steps=1000,
+                pct_start=0.1,
+            ),
+        ),
+        Hidden(
+            "an int step in the second phase",
+            dict(step=17, max_lr=0.08, total_steps=40, pct_start=0.25),
+        ),
+        Hidden(
+            "steps around and past the end",
+            dict(step=np.arange(60, 80), max_lr=2.0, total_steps=64, pct_start=0.5),
+        ),
+    ],
 )
 
 
@@ -471,6 +531,26 @@ wsd_lr = Exercise(
             "by it."
         ),
     },
+    hidden_cases=[
+        Hidden(
+            "a long run with a short warmup",
+            dict(
+                step=A([0, 10, 49, 50, 1000, 1599, 1600, 1700, 1999, 2000, 3000]),
+                lr=0.6,
+                total_steps=2000,
+                warmup_steps=50,
+                decay_steps=400,
+            ),
+        ),
+        Hidden(
+            "no stable phase: the cooldown starts as the warmup ends",
+            dict(step=np.arange(14), lr=0.4, total_steps=12, warmup_steps=4, decay_steps=8),
+        ),
+        Hidden(
+            "an int step in the warmup",
+            dict(step=3, lr=0.9, total_steps=100, warmup_steps=10, decay_steps=20),
+        ),
+    ],
 )
 
 EXERCISES = [cosine_lr, prepend_warmup, restart_steps, one_cycle_lr, wsd_lr]

@@ -14,7 +14,7 @@ from lrcourse.problems import Problem
 from lrcourse.schedules import step_decay
 from lrcourse.train import run
 
-from .spec import Exercise, Mutant
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Schedules compared on a real task"
 NOTEBOOK = "06_schedules_compared"
@@ -91,6 +91,11 @@ def _pick_nanargmin(peaks, val_loss, test_loss):
 
 _PEAKS = A([0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6])
 
+# A larger sweep for a hidden case: 5 schedules x 6 peaks, the largest peaks diverged.
+_VAL = np.random.default_rng(6).uniform(0.1, 1.0, (5, 6)).round(3)
+_VAL[[0, 1, 1, 3], [5, 4, 5, 5]] = NAN
+_TEST = (_VAL + np.random.default_rng(7).uniform(-0.05, 0.05, (5, 6))).round(3)
+
 pick_by_validation = Exercise(
     id="06.pick_by_validation",
     title="Choose each peak on validation, report it on test",
@@ -164,6 +169,28 @@ pick_by_validation = Exercise(
         "shape": "Return one row per schedule, [chosen peak, its test loss]: shape "
         "(len(val_loss), 2).",
     },
+    hidden_cases=[
+        Hidden(
+            "a larger sweep (5 schedules, 6 peaks), some runs diverged",
+            dict(peaks=_PEAKS[:6], val_loss=_VAL, test_loss=_TEST),
+        ),
+        Hidden(
+            "a single peak per schedule",
+            dict(
+                peaks=A([0.3]),
+                val_loss=A([[0.4], [0.2], [0.9]]),
+                test_loss=A([[0.5], [0.3], [0.8]]),
+            ),
+        ),
+        Hidden(
+            "rows where only one run did not diverge",
+            dict(
+                peaks=A([0.05, 0.1, 0.2, 0.4]),
+                val_loss=A([[NAN, NAN, 0.3, NAN], [0.5, NAN, NAN, NAN]]),
+                test_loss=A([[NAN, NAN, 0.32, NAN], [0.55, NAN, NAN, NAN]]),
+            ),
+        ),
+    ],
 )
 
 
@@ -254,6 +281,20 @@ lr_per_step = Exercise(
     hints={
         "shape": "Return one rate per update: epochs * ceil(n_train / batch_size) numbers.",
     },
+    hidden_cases=[
+        Hidden(
+            "a large dataset that the batch size divides exactly",
+            dict(lr=0.3, step_size=2, gamma=0.2, n_train=960, batch_size=64, epochs=6),
+        ),
+        Hidden(
+            "one update per epoch over many epochs",
+            dict(lr=0.5, step_size=5, gamma=0.5, n_train=3, batch_size=8, epochs=12),
+        ),
+        Hidden(
+            "step_size longer than the run",
+            dict(lr=0.02, step_size=10, gamma=0.1, n_train=50, batch_size=16, epochs=4),
+        ),
+    ],
 )
 
 
@@ -285,6 +326,16 @@ _DIVERGED = A(
         [2.3, 0.6, 0.30, 0.26, 0.25],
         [2.3, 0.3, 0.10, NAN, NAN],  # best of all, until it diverged
         [2.3, 0.7, 0.32, 0.27, 0.22],
+    ]
+)
+_MANY = A(  # for hidden cases
+    [
+        [2.3, 1.2, 0.8, 0.60, 0.50, 0.45, 0.42, 0.40],
+        [2.3, 0.9, 0.5, 0.40, 0.38, 0.37, 0.36, 0.36],
+        [2.3, 1.5, 1.0, 0.70, 0.45, 0.30, 0.25, 0.21],
+        [2.3, 1.0, 0.6, 0.45, 0.35, 0.33, 0.32, 0.31],
+        [2.3, 0.8, 0.4, NAN, NAN, NAN, NAN, NAN],  # the best at epoch 2, then lost
+        [2.3, 1.1, 0.7, 0.50, 0.40, 0.34, 0.30, 0.29],
     ]
 )
 _LATE = A(
@@ -338,6 +389,11 @@ winner_at_budget = Exercise(
     ],
     alternates=[_winner_loop, lambda val_curves, budget: int(np.nanargmin(val_curves[:, budget]))],
     hints={"shape": "Return one number: the index (row) of the winning schedule."},
+    hidden_cases=[
+        Hidden("more schedules, one of them diverged", dict(val_curves=_MANY, budget=5)),
+        Hidden("a budget that ends before a run diverges", dict(val_curves=_MANY, budget=2)),
+        Hidden("a single schedule", dict(val_curves=A([[2.3, 1.0, 0.5]]), budget=2)),
+    ],
 )
 
 
@@ -420,6 +476,11 @@ _SMALL_START = A(
     ]
 )
 
+# Five runs growing by a different factor per step, and one that turns NaN (hidden cases only).
+_GROWING = np.column_stack(
+    [2.0 * A([0.9, 1.0, 1.8, 2.5, 4.0]) ** np.arange(25)[:, None], np.r_[np.ones(12), [NAN] * 13]]
+)
+
 diverged_at = Exercise(
     id="06.diverged_at",
     title="Where each run of a sweep diverged",
@@ -477,6 +538,17 @@ diverged_at = Exercise(
     hints={
         "shape": "Return one step per run (a column of `loss`), -1 for a run that never diverged."
     },
+    hidden_cases=[
+        Hidden("more runs over more steps", dict(loss=_GROWING, factor=1e6)),
+        Hidden(
+            "a loss exactly at the limit",
+            dict(loss=A([[2.0, 0.5], [20.0, 10.0], [20.0, 10.5], [5.0, 1.0]]), factor=10.0),
+        ),
+        Hidden(
+            "runs lost early, by inf, NaN or a large negative loss",
+            dict(loss=A([[1.0, -3.0, 0.2], [np.inf, -40.0, 11.0], [NAN, -50.0, 0.1]]), factor=10.0),
+        ),
+    ],
 )
 
 EXERCISES = [pick_by_validation, lr_per_step, winner_at_budget, diverged_at]

@@ -13,13 +13,24 @@ from lrcourse.explorers.momentum import max_stable_lr, optimal_momentum
 from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic
 
-from .ex01 import DENSE, DIAG, ONE, TILTED, TURNED, quadratic_path
-from .spec import Exercise, Mutant
+from .ex01 import (
+    DENSE,
+    DIAG,
+    FIVE,
+    HESSIAN_HIDDEN,
+    ONE,
+    STIFF,
+    TILTED,
+    TURNED,
+    quadratic_path,
+)
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Momentum and Nesterov"
 NOTEBOOK = "07_momentum"
 
 A = np.array
+X5 = A([1.0, -1.0, 0.5, 2.0, -0.5])  # a start for FIVE
 
 
 def _loop(update):
@@ -125,6 +136,26 @@ momentum_path = Exercise(
     ],
     alternates=[_heavy_ball_form, _momentum_preallocated],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
+    hidden_cases=[
+        Hidden(
+            "a larger problem (shape (5,))",
+            dict(hessian=FIVE, x0=X5, lr=0.05, momentum=0.8, dampening=0.2, steps=10),
+        ),
+        Hidden(
+            "many steps with high momentum",
+            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.01, momentum=0.95, dampening=0.0, steps=40),
+        ),
+        Hidden(
+            "steps=1 (a single update)",
+            dict(
+                hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.1, momentum=0.9, dampening=0.5, steps=1
+            ),
+        ),
+        Hidden(
+            "dampening equal to momentum",
+            dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=0.2, momentum=0.6, dampening=0.6, steps=8),
+        ),
+    ],
 )
 
 
@@ -214,6 +245,24 @@ nesterov_path = Exercise(
     ],
     alternates=[_sutskever_lookahead, _nesterov_loop(lambda g, buf, old, mu: g + mu * buf)],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
+    hidden_cases=[
+        Hidden(
+            "a larger problem (shape (5,))",
+            dict(hessian=FIVE, x0=X5, lr=0.05, momentum=0.8, steps=10),
+        ),
+        Hidden(
+            "many steps with high momentum",
+            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.01, momentum=0.95, steps=40),
+        ),
+        Hidden(
+            "steps=1 (a single update)",
+            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.1, momentum=0.9, steps=1),
+        ),
+        Hidden(
+            "a small momentum and a large rate",
+            dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=0.4, momentum=0.1, steps=6),
+        ),
+    ],
 )
 
 
@@ -277,6 +326,16 @@ momentum_max_lr = Exercise(
     alternates=[
         lambda hessian, momentum: 2 * (1 + momentum) / np.linalg.norm(hessian, 2),
         lambda hessian, momentum: (2 + 2 * momentum) / max(np.linalg.eigvals(hessian).real),
+    ],
+    hidden_cases=[
+        Hidden("a larger, dense Hessian (5 x 5)", dict(hessian=FIVE, momentum=0.6)),
+        Hidden(
+            "a very ill-conditioned Hessian, momentum near 1", dict(hessian=STIFF, momentum=0.999)
+        ),
+        Hidden(
+            "a 3 x 3 diagonal Hessian in no particular order",
+            dict(hessian=np.diag([3.0, 0.5, 8.0]), momentum=0.45),
+        ),
     ],
 )
 
@@ -362,6 +421,7 @@ polyak_momentum = Exercise(
         lambda hessian: tuple(_polyak_with(_right_lr, _right_beta)(hessian).tolist()),
     ],
     hints={"shape": "Return two numbers, [lr, momentum]."},
+    hidden_cases=HESSIAN_HIDDEN,
 )
 
 EXERCISES = [momentum_path, nesterov_path, momentum_max_lr, polyak_momentum]
