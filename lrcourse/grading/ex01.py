@@ -40,6 +40,7 @@ FIVE = A(
         [0.2, 0.0, 0.1, 0.3, 1.0],
     ]
 )
+FIVE_X0 = A([1.0, -1.0, 0.5, 2.0, -0.5])  # a start for FIVE
 STIFF = quadratic(condition=1e4, angle=0.4).hessian
 
 # The hidden cases of every exercise whose one input is a Hessian (here and in 02, 07).
@@ -229,7 +230,7 @@ gradient_descent = Exercise(
     hidden_cases=[
         Hidden(
             "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=A([1.0, -1.0, 0.5, 2.0, -0.5]), lr=0.15, steps=7),
+            dict(hessian=FIVE, x0=FIVE_X0, lr=0.15, steps=7),
         ),
         Hidden(
             "many more steps than the visible cases",

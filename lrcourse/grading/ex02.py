@@ -10,7 +10,7 @@ import numpy as np
 from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic, noisy_quadratic
 
-from .ex01 import DENSE, DIAG, FIVE, HESSIAN_HIDDEN, STIFF, TILTED, TURNED
+from .ex01 import DENSE, DIAG, FIVE, FIVE_X0, HESSIAN_HIDDEN, STIFF, TILTED, TURNED
 from .spec import Exercise, Hidden, Mutant
 
 TITLE = "The constant learning rate"
@@ -239,7 +239,7 @@ lr_sweep = Exercise(
             "many rates on a larger problem (shape (5,))",
             dict(
                 hessian=FIVE,
-                x0=A([1.0, -1.0, 0.5, 2.0, -0.5]),
+                x0=FIVE_X0,
                 lrs=np.geomspace(0.01, 0.5, 12),
                 steps=15,
             ),
@@ -336,7 +336,7 @@ sgd_path = Exercise(
     hidden_cases=[
         Hidden(
             "a larger problem (shape (5,)) and a longer run",
-            dict(hessian=FIVE, x0=A([1.0, -1.0, 0.5, 2.0, -0.5]), lr=0.1, noise=_NOISE_5),
+            dict(hessian=FIVE, x0=FIVE_X0, lr=0.1, noise=_NOISE_5),
         ),
         Hidden(
             "a single noisy update",

@@ -17,6 +17,7 @@ from .ex01 import (
     DENSE,
     DIAG,
     FIVE,
+    FIVE_X0,
     HESSIAN_HIDDEN,
     ONE,
     STIFF,
@@ -30,7 +31,6 @@ TITLE = "Momentum and Nesterov"
 NOTEBOOK = "07_momentum"
 
 A = np.array
-X5 = A([1.0, -1.0, 0.5, 2.0, -0.5])  # a start for FIVE
 
 
 def _loop(update):
@@ -139,7 +139,7 @@ momentum_path = Exercise(
     hidden_cases=[
         Hidden(
             "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=X5, lr=0.05, momentum=0.8, dampening=0.2, steps=10),
+            dict(hessian=FIVE, x0=FIVE_X0, lr=0.05, momentum=0.8, dampening=0.2, steps=10),
         ),
         Hidden(
             "many steps with high momentum",
@@ -248,7 +248,7 @@ nesterov_path = Exercise(
     hidden_cases=[
         Hidden(
             "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=X5, lr=0.05, momentum=0.8, steps=10),
+            dict(hessian=FIVE, x0=FIVE_X0, lr=0.05, momentum=0.8, steps=10),
         ),
         Hidden(
             "many steps with high momentum",

@@ -12,8 +12,8 @@ from lrcourse.explorers.adagrad import effective_lr
 from lrcourse.optimizers import AdagradState, adagrad
 from lrcourse.problems import Quadratic
 
-from .ex01 import DENSE, DIAG, ONE, TILTED
-from .spec import Exercise, Mutant
+from .ex01 import DENSE, DIAG, FIVE, FIVE_X0, ONE, TILTED, TURNED
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "AdaGrad"
 NOTEBOOK = "08_adagrad"
@@ -135,6 +135,18 @@ adagrad_path = Exercise(
     ],
     alternates=[_adagrad_norm, _adagrad_history],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
+    hidden_cases=[
+        Hidden(
+            "a larger problem (shape (5,))",
+            dict(hessian=FIVE, x0=FIVE_X0, lr=0.3, eps=1e-8, steps=10),
+        ),
+        Hidden("many steps", dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.5, eps=1e-10, steps=40)),
+        Hidden(
+            "steps=1 (a single update)",
+            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.4, eps=0.1, steps=1),
+        ),
+        Hidden("a large eps", dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=2.0, eps=5.0, steps=8)),
+    ],
 )
 
 
@@ -215,6 +227,19 @@ effective_lr_exercise = Exercise(
         lambda grads, lr, eps: lr / (np.sqrt(np.add.accumulate(np.square(grads))) + eps),
     ],
     hints={"shape": "Return one rate per gradient: an array of the same shape as grads."},
+    hidden_cases=[
+        Hidden(
+            "a long history of more parameters (shape (50, 4))",
+            dict(
+                grads=np.random.default_rng(80).standard_normal((50, 4)).round(3), lr=0.05, eps=1e-8
+            ),
+        ),
+        Hidden("a single step", dict(grads=A([[0.5, -2.0, 0.0]]), lr=0.3, eps=0.01)),
+        Hidden(
+            "gradients that grow a hundredfold per step",
+            dict(grads=np.outer([0.01, 1.0, 100.0, 1e4], [1.0, -0.5]), lr=1.0, eps=1e-6),
+        ),
+    ],
 )
 
 
@@ -275,6 +300,17 @@ adagrad_lr_decay = Exercise(
     alternates=[
         lambda lr, lr_decay, step: lr / (1.0 + lr_decay * np.asarray(step, dtype=float)),
         lambda lr, lr_decay, step: np.divide(lr, np.add(1, np.multiply(step, lr_decay))),
+    ],
+    hidden_cases=[
+        Hidden(
+            "steps far beyond the visible ones",
+            dict(lr=0.3, lr_decay=0.05, step=A([0, 100_000, 1_000_000])),
+        ),
+        Hidden("an int step with a large lr_decay", dict(lr=0.2, lr_decay=2.0, step=3)),
+        Hidden(
+            "a small lr_decay over many steps",
+            dict(lr=1.0, lr_decay=1e-5, step=np.arange(0, 200_000, 20_000)),
+        ),
     ],
 )
 

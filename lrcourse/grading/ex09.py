@@ -11,8 +11,8 @@ import numpy as np
 from lrcourse.explorers.rmsprop import rmsprop_effective_lr
 from lrcourse.optimizers import rmsprop
 
-from .ex01 import DENSE, DIAG, ONE, TILTED, quadratic_path
-from .spec import Exercise, Mutant
+from .ex01 import DENSE, DIAG, FIVE, FIVE_X0, ONE, TILTED, TURNED, quadratic_path
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "RMSProp"
 NOTEBOOK = "09_rmsprop"
@@ -144,6 +144,24 @@ rmsprop_path = Exercise(
     ],
     alternates=[_rmsprop_lerp, _rmsprop_history],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
+    hidden_cases=[
+        Hidden(
+            "a larger problem (shape (5,))",
+            dict(hessian=FIVE, x0=FIVE_X0, lr=0.02, alpha=0.9, eps=1e-8, steps=10),
+        ),
+        Hidden(
+            "many steps",
+            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.01, alpha=0.99, eps=1e-8, steps=40),
+        ),
+        Hidden(
+            "steps=1 (a single update)",
+            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.05, alpha=0.95, eps=0.1, steps=1),
+        ),
+        Hidden(
+            "alpha = 0 (no memory)",
+            dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=0.05, alpha=0.0, eps=1e-3, steps=8),
+        ),
+    ],
 )
 
 
@@ -254,6 +272,20 @@ centered_rmsprop_path = Exercise(
         "nan": "A NaN here usually means a square root of a negative number: the variance is "
         "square_avg - grad_avg**2, with both averages updated with the current gradient.",
     },
+    hidden_cases=[
+        Hidden(
+            "a larger problem (shape (5,))",
+            dict(hessian=FIVE, x0=FIVE_X0, lr=0.01, alpha=0.9, eps=1e-8, steps=10),
+        ),
+        Hidden(
+            "many steps",
+            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.005, alpha=0.95, eps=1e-8, steps=30),
+        ),
+        Hidden(
+            "steps=1 (a single update)",
+            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.02, alpha=0.9, eps=0.1, steps=1),
+        ),
+    ],
 )
 
 
@@ -353,6 +385,28 @@ rmsprop_effective_lr_exercise = Exercise(
     ],
     alternates=[_rates_with(), _rates_matrix],
     hints={"shape": "Return one rate per gradient: an array of the same shape as grads."},
+    hidden_cases=[
+        Hidden(
+            "a long history of more parameters (shape (50, 4))",
+            dict(
+                grads=np.random.default_rng(90).standard_normal((50, 4)).round(3),
+                lr=0.01,
+                alpha=0.95,
+                eps=1e-8,
+            ),
+        ),
+        Hidden("a single step", dict(grads=A([[0.5, -2.0, 0.0]]), lr=0.3, alpha=0.9, eps=0.01)),
+        Hidden(
+            "gradients that grow a hundredfold per step",
+            dict(
+                grads=np.outer([0.01, 1.0, 100.0, 1e4], [1.0, -0.5]), lr=1.0, alpha=0.99, eps=1e-6
+            ),
+        ),
+        Hidden(
+            "alpha = 0 (only the current gradient counts)",
+            dict(grads=_SHRINK[:, ::-1], lr=0.1, alpha=0.0, eps=1e-4),
+        ),
+    ],
 )
 
 EXERCISES = [rmsprop_path, centered_rmsprop_path, rmsprop_effective_lr_exercise]
