@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=120
 
-.PHONY: lab test test-fast lint bench exercises clean
+.PHONY: lab test test-fast lint bench book exercises clean
 
 # (Re)install whenever pyproject.toml changes; a missing .venv is created first.
 $(STAMP): pyproject.toml
@@ -30,6 +30,11 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The course website, from the notebooks' stored outputs (nothing is re-executed), into
+# build/book/_build/html; tests/test_book.py checks it in a browser.
+book: $(STAMP)
+	$(PY) tools/build_book.py
 
 exercises: $(STAMP)
 	$(PY) tools/make_exercises.py
