@@ -137,6 +137,21 @@ gd_step = Exercise(
 # --- 01.gradient_descent -----------------------------------------------------------------------
 
 
+def path_hidden(larger, many, single):
+    """The hidden cases every "path" exercise shares, each given the exercise's other inputs.
+
+    A larger problem (5-D) over 10 steps, the turned bowl over 40, and a single update in 3-D;
+    ``larger`` and the others hold the inputs between x0 and steps (lr, momentum, ...)."""
+    return [
+        Hidden("a larger problem (shape (5,))", dict(hessian=FIVE, x0=FIVE_X0, **larger, steps=10)),
+        Hidden("many steps", dict(hessian=TURNED, x0=A([1.0, 2.0]), **many, steps=40)),
+        Hidden(
+            "steps=1 (a single update)",
+            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), **single, steps=1),
+        ),
+    ]
+
+
 def quadratic_path(opt, hessian, x0, steps):
     """The points ``opt`` visits on 1/2 x^T H x: x0, then one per update.
 
@@ -227,23 +242,12 @@ gradient_descent = Exercise(
     ],
     alternates=[_gd_closed_form, _gd_preallocated],
     hints={"shape": _OFF_BY_ONE},
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.15, steps=7),
-        ),
-        Hidden(
-            "many more steps than the visible cases",
-            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.015, steps=60),
-        ),
+    hidden_cases=path_hidden(dict(lr=0.15), dict(lr=0.015), dict(lr=0.3))
+    + [
         Hidden(
             "a rate past 2 / L, where the iterates grow",
             dict(hessian=TILTED, x0=A([0.5, -1.0]), lr=0.6, steps=12),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.3, steps=1),
-        ),
+        )
     ],
 )
 

@@ -17,12 +17,12 @@ from .ex01 import (
     DENSE,
     DIAG,
     FIVE,
-    FIVE_X0,
     HESSIAN_HIDDEN,
     ONE,
     STIFF,
     TILTED,
     TURNED,
+    path_hidden,
     quadratic_path,
 )
 from .spec import Exercise, Hidden, Mutant
@@ -136,25 +136,16 @@ momentum_path = Exercise(
     ],
     alternates=[_heavy_ball_form, _momentum_preallocated],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.05, momentum=0.8, dampening=0.2, steps=10),
-        ),
-        Hidden(
-            "many steps with high momentum",
-            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.01, momentum=0.95, dampening=0.0, steps=40),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(
-                hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.1, momentum=0.9, dampening=0.5, steps=1
-            ),
-        ),
+    hidden_cases=path_hidden(
+        dict(lr=0.05, momentum=0.8, dampening=0.2),
+        dict(lr=0.01, momentum=0.95, dampening=0.0),
+        dict(lr=0.1, momentum=0.9, dampening=0.5),
+    )
+    + [
         Hidden(
             "dampening equal to momentum",
             dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=0.2, momentum=0.6, dampening=0.6, steps=8),
-        ),
+        )
     ],
 )
 
@@ -245,23 +236,14 @@ nesterov_path = Exercise(
     ],
     alternates=[_sutskever_lookahead, _nesterov_loop(lambda g, buf, old, mu: g + mu * buf)],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.05, momentum=0.8, steps=10),
-        ),
-        Hidden(
-            "many steps with high momentum",
-            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.01, momentum=0.95, steps=40),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.1, momentum=0.9, steps=1),
-        ),
+    hidden_cases=path_hidden(
+        dict(lr=0.05, momentum=0.8), dict(lr=0.01, momentum=0.95), dict(lr=0.1, momentum=0.9)
+    )
+    + [
         Hidden(
             "a small momentum and a large rate",
             dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=0.4, momentum=0.1, steps=6),
-        ),
+        )
     ],
 )
 

@@ -12,7 +12,7 @@ from lrcourse.explorers.adagrad import effective_lr
 from lrcourse.optimizers import AdagradState, adagrad
 from lrcourse.problems import Quadratic
 
-from .ex01 import DENSE, DIAG, FIVE, FIVE_X0, ONE, TILTED, TURNED
+from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden
 from .spec import Exercise, Hidden, Mutant
 
 TITLE = "AdaGrad"
@@ -135,18 +135,8 @@ adagrad_path = Exercise(
     ],
     alternates=[_adagrad_norm, _adagrad_history],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.3, eps=1e-8, steps=10),
-        ),
-        Hidden("many steps", dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.5, eps=1e-10, steps=40)),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.4, eps=0.1, steps=1),
-        ),
-        Hidden("a large eps", dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=2.0, eps=5.0, steps=8)),
-    ],
+    hidden_cases=path_hidden(dict(lr=0.3, eps=1e-8), dict(lr=0.5, eps=1e-10), dict(lr=0.4, eps=0.1))
+    + [Hidden("a large eps", dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=2.0, eps=5.0, steps=8))],
 )
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from lrcourse.explorers.rmsprop import rmsprop_effective_lr
 from lrcourse.optimizers import rmsprop
 
-from .ex01 import DENSE, DIAG, FIVE, FIVE_X0, ONE, TILTED, TURNED, quadratic_path
+from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden, quadratic_path
 from .spec import Exercise, Hidden, Mutant
 
 TITLE = "RMSProp"
@@ -144,23 +144,16 @@ rmsprop_path = Exercise(
     ],
     alternates=[_rmsprop_lerp, _rmsprop_history],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.02, alpha=0.9, eps=1e-8, steps=10),
-        ),
-        Hidden(
-            "many steps",
-            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.01, alpha=0.99, eps=1e-8, steps=40),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.05, alpha=0.95, eps=0.1, steps=1),
-        ),
+    hidden_cases=path_hidden(
+        dict(lr=0.02, alpha=0.9, eps=1e-8),
+        dict(lr=0.01, alpha=0.99, eps=1e-8),
+        dict(lr=0.05, alpha=0.95, eps=0.1),
+    )
+    + [
         Hidden(
             "alpha = 0 (no memory)",
             dict(hessian=TILTED, x0=A([1.0, -1.0]), lr=0.05, alpha=0.0, eps=1e-3, steps=8),
-        ),
+        )
     ],
 )
 
@@ -272,20 +265,11 @@ centered_rmsprop_path = Exercise(
         "nan": "A NaN here usually means a square root of a negative number: the variance is "
         "square_avg - grad_avg**2, with both averages updated with the current gradient.",
     },
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.01, alpha=0.9, eps=1e-8, steps=10),
-        ),
-        Hidden(
-            "many steps",
-            dict(hessian=TURNED, x0=A([1.0, 2.0]), lr=0.005, alpha=0.95, eps=1e-8, steps=30),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(hessian=DENSE, x0=A([2.0, 0.0, -1.0]), lr=0.02, alpha=0.9, eps=0.1, steps=1),
-        ),
-    ],
+    hidden_cases=path_hidden(
+        dict(lr=0.01, alpha=0.9, eps=1e-8),
+        dict(lr=0.005, alpha=0.95, eps=1e-8),
+        dict(lr=0.02, alpha=0.9, eps=0.1),
+    ),
 )
 
 

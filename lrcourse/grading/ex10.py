@@ -12,7 +12,7 @@ import numpy as np
 from lrcourse.explorers.adam import bias_correction_factor
 from lrcourse.optimizers import adam, adamw
 
-from .ex01 import DENSE, DIAG, FIVE, FIVE_X0, ONE, TILTED, TURNED, quadratic_path
+from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden, quadratic_path
 from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Adam, bias correction, AdamW, AMSGrad"
@@ -172,29 +172,12 @@ adam_path = Exercise(
         "nan": _T_FROM_ZERO,
         "inf": _T_FROM_ZERO,
     },
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8, steps=10),
-        ),
-        Hidden(
-            "many steps",
-            dict(
-                hessian=TURNED, x0=A([1.0, 2.0]), lr=0.02, beta1=0.9, beta2=0.99, eps=1e-8, steps=40
-            ),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(
-                hessian=DENSE,
-                x0=A([2.0, 0.0, -1.0]),
-                lr=0.1,
-                beta1=0.8,
-                beta2=0.9,
-                eps=0.01,
-                steps=1,
-            ),
-        ),
+    hidden_cases=path_hidden(
+        dict(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8),
+        dict(lr=0.02, beta1=0.9, beta2=0.99, eps=1e-8),
+        dict(lr=0.1, beta1=0.8, beta2=0.9, eps=0.01),
+    )
+    + [
         Hidden(
             "beta1 and beta2 close to 1",
             dict(
@@ -206,7 +189,7 @@ adam_path = Exercise(
                 eps=1e-8,
                 steps=15,
             ),
-        ),
+        )
     ],
 )
 
@@ -303,38 +286,17 @@ adamw_path = Exercise(
     ],
     alternates=[_with_wd(_adam_loop(decay=_decoupled)), _adamw_subtract],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(
-                hessian=FIVE,
-                x0=FIVE_X0,
-                lr=0.05,
-                beta1=0.9,
-                beta2=0.999,
-                eps=1e-8,
-                weight_decay=0.2,
-                steps=10,
-            ),
-        ),
-        Hidden(
-            "many steps with a strong decay",
-            dict(
-                hessian=TURNED,
-                x0=A([1.0, 2.0]),
-                lr=0.02,
-                beta1=0.9,
-                beta2=0.99,
-                eps=1e-8,
-                weight_decay=5.0,
-                steps=40,
-            ),
-        ),
+    hidden_cases=path_hidden(
+        dict(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.2),
+        dict(lr=0.02, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=5.0),
+        dict(lr=0.3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.5),
+    )
+    + [
         Hidden(
             "weight_decay = 0",
             dict(
-                hessian=DENSE,
-                x0=A([2.0, 0.0, -1.0]),
+                hessian=TILTED,
+                x0=A([1.0, -1.0]),
                 lr=0.1,
                 beta1=0.8,
                 beta2=0.9,
@@ -342,20 +304,7 @@ adamw_path = Exercise(
                 weight_decay=0.0,
                 steps=6,
             ),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(
-                hessian=TILTED,
-                x0=A([1.0, -1.0]),
-                lr=0.3,
-                beta1=0.9,
-                beta2=0.999,
-                eps=1e-8,
-                weight_decay=0.5,
-                steps=1,
-            ),
-        ),
+        )
     ],
 )
 
@@ -441,30 +390,11 @@ amsgrad_path = Exercise(
     ],
     alternates=[_adam_loop(second=_raw_max)],
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
-    hidden_cases=[
-        Hidden(
-            "a larger problem (shape (5,))",
-            dict(hessian=FIVE, x0=FIVE_X0, lr=0.05, beta1=0.9, beta2=0.99, eps=1e-8, steps=15),
-        ),
-        Hidden(
-            "many steps",
-            dict(
-                hessian=TURNED, x0=A([1.0, 2.0]), lr=0.02, beta1=0.9, beta2=0.9, eps=1e-8, steps=40
-            ),
-        ),
-        Hidden(
-            "steps=1 (a single update)",
-            dict(
-                hessian=DENSE,
-                x0=A([2.0, 0.0, -1.0]),
-                lr=0.1,
-                beta1=0.5,
-                beta2=0.8,
-                eps=1e-3,
-                steps=1,
-            ),
-        ),
-    ],
+    hidden_cases=path_hidden(
+        dict(lr=0.05, beta1=0.9, beta2=0.99, eps=1e-8),
+        dict(lr=0.02, beta1=0.9, beta2=0.9, eps=1e-8),
+        dict(lr=0.1, beta1=0.5, beta2=0.8, eps=1e-3),
+    ),
 )
 
 
