@@ -1,15 +1,22 @@
 """The batch grader against hostile and broken submissions, all graded in ONE batch call.
 
 Each case (tests/grading_cases/make_cases.py) is a real notebook. Every one must get a clear
-per-exercise message; none may crash or stall the batch; none may score a point it did not earn.
-Small limits keep this to about half a minute on two cores.
+per-exercise message; none may crash or stall the batch; none may score a point it did not earn;
+none may harm the grader, the teaching assistant or another student: the attacks aim at the
+grader's process, the installed package, the network (a server of the test's on 127.0.0.1), a
+neighbour's submission and a file in the TA's home, and try to outlive the batch. Small limits
+keep this to about half a minute on two cores. Grading runs isolated (bubblewrap), as by default.
 """
 
 import csv
+import hashlib
 import importlib.util
 import json
 import os
+import socket
+import threading
 import time
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,6 +38,7 @@ EXPECTED = {
     "exceptions": {GD: E, PATH: E, LR: P, KAPPA: P},
     "infinite_loop": {GD: T, PATH: C, LR: P, KAPPA: P},
     "exits": {GD: E, PATH: C, LR: P, KAPPA: P},
+    "kills_its_kernel": dict.fromkeys(ALL, M),
     "memory_bomb": {GD: (E, T, C), PATH: P, LR: P, KAPPA: P},
     "print_flood": dict.fromkeys(ALL, P),  # prints cost nothing; the answers are right
     "monkeypatch": dict.fromkeys(ALL, F),
@@ -39,6 +47,13 @@ EXPECTED = {
     "mutates_inputs": {GD: F, PATH: F, LR: P, KAPPA: P},
     "check_cells_tampered": {GD: P, PATH: F, LR: P, KAPPA: P},
     "syntax_error": {GD: M, PATH: M, LR: P, KAPPA: P},
+    # The attacks: each answer is right only if its attack works.
+    "tamper_with_the_grader": dict.fromkeys(ALL, P),
+    "reach_the_network": {GD: F, PATH: P, LR: P, KAPPA: P},
+    "read_other_files": {GD: F, PATH: P, LR: P, KAPPA: P},
+    "leave_a_process_running": dict.fromkeys(ALL, P),
+    "reference_in_disguise": {GD: E, PATH: P, LR: P, KAPPA: P},
+    "hard_coded_answers": dict.fromkeys(ALL, F),
 }
 
 MESSAGES = {
@@ -59,7 +74,13 @@ MESSAGES = {
     ("mutates_inputs", GD): "changed its input params in place",
     ("mutates_inputs", PATH): "changed its input x0 in place",
     ("check_cells_tampered", PATH): "climb the bowl",  # its wrong sign, despite its fake check
-    ("syntax_error", GD): "has a syntax error, line 1: expected ':'",
+    ("syntax_error", GD): "raised SyntaxError: expected ':'",
+    ("kills_its_kernel", KAPPA): "could not be called: the kernel died in cell",
+    ("reference_in_disguise", GD): "ModuleNotFoundError: No module named 'lrcourse.optimizers'",
+    ("hard_coded_answers", GD): "failed a hidden case",
+    ("hard_coded_answers", PATH): "failed a hidden case",
+    ("hard_coded_answers", LR): "failed a hidden case",
+    ("hard_coded_answers", KAPPA): "failed a hidden case",
     ("syntax_error", PATH): "no function named gradient_descent",
     ("unsolved", KAPPA): "not attempted yet",
 }
@@ -73,20 +94,63 @@ def _make_cases():
     return module
 
 
+class Listener:
+    """A TCP server on the grader's loopback that counts the connections it accepts."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port, self.accepted = self.sock.getsockname()[1], 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            conn.close()
+
+
+def _package_digest():
+    root = ROOT / "lrcourse"
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
-    _make_cases().write_all(tmp / "submissions")
-    work = tmp / "work"  # every worker's temporary folder, kernel and sandbox live under here
-    work.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TMPDIR", str(work))
-        started = time.monotonic()
-        code = batch.main([str(tmp / "submissions"), "--out", str(tmp / "out"), *LIMITS])
-        seconds = time.monotonic() - started
-    data = json.loads((tmp / "out" / "grades.json").read_text())
+    cases, listener, before = _make_cases(), Listener(), _package_digest()
+    home_secret = Path.home() / f".lrcourse-test-secret-{uuid.uuid4().hex}"
+    home_secret.write_text("the TA's own file")
+    submissions, out = tmp / "submissions", tmp / "out"
+    cases.TARGETS.update(
+        port=listener.port,
+        secrets=[str(submissions / "solved.ipynb"), str(home_secret)],
+        folders=[str(submissions), str(out), str(ROOT / "lrcourse")],
+        marker=f"lrcourse-hostile-{uuid.uuid4().hex}",
+    )
+    try:
+        cases.write_all(submissions)
+        work = tmp / "work"  # every temporary folder of the batch and its sandboxes is in here
+        work.mkdir()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("TMPDIR", str(work))
+            started = time.monotonic()
+            code = batch.main([str(submissions), "--out", str(out), *LIMITS])
+            seconds = time.monotonic() - started
+    finally:
+        home_secret.unlink()
+        listener.sock.close()
+    data = json.loads((out / "grades.json").read_text())
     results = {s["name"]: s for s in data["submissions"]}
-    return SimpleNamespace(code=code, results=results, out=tmp / "out", work=work, seconds=seconds)
+    return SimpleNamespace(
+        code=code, results=results, out=out, work=work, seconds=seconds, tmp=tmp,
+        listener=listener, marker=cases.TARGETS["marker"], digest=(before, _package_digest()),
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -121,7 +185,7 @@ def test_the_notes_tell_what_happened_when_the_notebook_ran(graded):
     assert "check cells deleted: 01.gd_step, 01.condition_number" in notes["check_cells_tampered"]
     assert "check cells duplicated" in notes["check_cells_tampered"]
     assert "printed more than 64 KB" in notes["print_flood"]
-    assert "the kernel died" in notes["exits"]
+    assert "the kernel died" in notes["kills_its_kernel"]
     assert "MemoryError" in notes["memory_bomb"]
     assert "ran longer than 3 s" in notes["infinite_loop"]
     assert graded.results["monkeypatch"]["flags"] == ["imports the grader"]
@@ -132,7 +196,7 @@ def test_results_are_written_for_a_teaching_assistant(graded):
     with open(graded.out / "grades.csv") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["submission", *ALL, "total", "note"]
-    assert len(rows) == len(EXPECTED) + 2
+    assert len(rows) == len(EXPECTED) + 3  # and two broken files, and the grader's killer
     solved = next(r for r in rows if r["submission"] == "solved")
     assert [solved[q] for q in ALL] == ["1", "1", "1", "1"] and solved["total"] == "4"
     for name in EXPECTED:
@@ -220,3 +284,43 @@ def test_a_folder_stands_for_the_notebooks_directly_inside(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.ipynb").write_text("{}")
     assert [p.name for p in batch.expand([str(tmp_path)])] == ["a.ipynb", "b.ipynb"]
+
+
+# --- the attacks ----------------------------------------------------------------------------------
+
+
+def test_a_notebook_that_kills_every_process_it_sees_costs_only_itself(graded):
+    # Its own PID namespace: it found the process running it, and nothing of the grader.
+    killer = graded.results["kill_grader"]
+    assert "error" in killer and killer["total"] == 0
+    assert "could not be graded" in (graded.out / "feedback" / "kill_grader.md").read_text()
+
+
+def test_nothing_can_rewrite_the_installed_grader(graded):
+    before, after = graded.digest
+    assert before == after
+    assert not any("tampered" in p.read_text() for p in (ROOT / "lrcourse").rglob("*.py"))
+    notes = " ".join(graded.results["tamper_with_the_grader"]["notes"])
+    assert "Error" not in notes  # its writes failed quietly, in its own output
+
+
+def test_student_code_has_no_network(graded):
+    assert graded.listener.accepted == 0
+
+
+def test_student_code_cannot_read_or_write_the_tas_files(graded):
+    planted = [Path(f) / "planted.txt" for f in (graded.tmp / "submissions", graded.out)]
+    assert not any(p.exists() for p in planted)
+    assert not (ROOT / "lrcourse" / "planted.txt").exists()
+
+
+def test_no_process_outlives_the_batch(graded):
+    lingering = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if graded.marker in cmdline:
+            lingering.append(pid)
+    assert lingering == []

@@ -1,38 +1,49 @@
 """The batch grader: ``python -m lrcourse.grade SUBMISSIONS... --out DIR`` (or ``lrcourse-grade``).
 
-Each submission is graded by a worker process of its own (``worker``), ``--jobs`` at a time. A
-worker that overruns its hard time limit is killed together with every process it started, and
-the submission is reported as not graded; the batch goes on. The results are written as
+One path from a submission to its result (``grade_one``): read the notebook and put its pristine
+check cells back (``notebook``); run it, and call its answers, in a sandbox of its own
+(``sandbox``, ``inside``), which sends back only JSON; judge each answer against the reference
+here, outside (``judge``). ``--jobs`` submissions are graded at once, each in a thread that waits
+on its sandbox. What is written, each file replaced whole the moment a submission is graded:
 
+    DIR/results/NAME.json        the result, with the key it was made from (see ``job_key``)
     DIR/grades.csv               one row per submission, one column per exercise, total, note
     DIR/grades.json              everything, including each exercise's full message
     DIR/feedback/NAME.md         what a student reads: score, and per exercise the verdict
-    DIR/notebooks/NAME.ipynb     the submission as it ran, with the pristine check cells
+    DIR/notebooks/NAME.ipynb     the submission as it ran, its check cells showing the verdicts
+
+So stopping the batch loses only the submissions in flight, and running the same command again
+grades only those whose file, grader version, limits or --lecture changed (``--regrade``: all).
 
 Exit status: 0 when every submission was graded; 1 when some could not be (not JSON, not a
-notebook, a worker that had to be killed): they are listed on stderr and have a row with a note;
+notebook, a sandbox that had to be killed): they are listed on stderr and have a row with a note;
 2 when nothing was graded because the command line was wrong (no submissions, a missing file, a
-file that is not .ipynb). A folder stands for the .ipynb files directly inside it.
+file that is not .ipynb); 3 when nothing was graded because submissions cannot be isolated
+(bubblewrap missing or not working, and no --isolation none). A folder stands for the .ipynb
+files directly inside it.
 """
 
 import argparse
 import csv
+import hashlib
+import io
 import json
 import os
+import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from . import sandbox, spec
+from . import judge, notebook, sandbox, spec, values
 from .sandbox import Limits
 
-EXIT_OK, EXIT_SOME_UNGRADED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOME_UNGRADED, EXIT_USAGE, EXIT_UNPROTECTED = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -72,99 +83,235 @@ def _names(paths):
     return names
 
 
-# --- running the workers ------------------------------------------------------------------
+# --- grading one submission ----------------------------------------------------------------------
 
 
-def _hard_limit(limits):
-    """Seconds after which a worker is killed: the notebook run, every answer, and slack."""
-    exercises = max((len(lec.exercises) for lec in spec.lectures().values()), default=1)
-    return limits.timeout + 30 + exercises * (limits.answer_timeout + sandbox.STARTUP)
+def _request(nb, lecture, limits):
+    """What enters the sandbox: the notebook, the limits, and each answer's inputs, no more.
+
+    Each exercise's inputs are its visible cases followed by its hidden ones; which are hidden,
+    and what any of them should give, stays here."""
+    exercises = [
+        {
+            "id": e.id,
+            "function": e.function,
+            "cases": judge.encoded_cases(e, hidden=True),
+            "time_limit": e.time_limit,
+            "wall": _answer_wall(e, limits),
+        }
+        for e in lecture.exercises
+    ]
+    walls = [job["wall"] + 1 for job in exercises]
+    plain = {**asdict(limits), "answers_wall": sum(walls)}
+    return {"notebook": nb, "limits": plain, "exercises": exercises}, walls
 
 
-class _Running:
-    """The worker processes alive now, so that Ctrl-C can stop them all."""
-
-    def __init__(self):
-        self.lock, self.procs = threading.Lock(), {}
-
-    def add(self, proc, pids_file):
-        with self.lock:
-            self.procs[proc] = pids_file
-
-    def remove(self, proc):
-        with self.lock:
-            self.procs.pop(proc, None)
-
-    def kill_all(self):
-        with self.lock:
-            procs = list(self.procs.items())
-        for proc, pids_file in procs:
-            _kill_all(proc, pids_file)
+def _answer_wall(exercise, limits):
+    """Seconds one exercise may take: its cases' time limits, capped by --answer-timeout."""
+    cases = len(exercise.cases) + len(exercise.hidden_cases)
+    return min(limits.answer_timeout, exercise.time_limit * cases + 2)
 
 
-def grade_one(path, name, out, limits, lecture=None, running=None):
-    """Grade one submission in a worker process; always returns a result dict."""
+def _verdict(exercise, reply, nb, notes):
+    """Judge what came back from the sandbox for one exercise."""
+    answers = reply.get("answers")
+    got = answers.get(exercise.id) if isinstance(answers, dict) else None
+    if not isinstance(got, dict) or not got.get("defined"):
+        reason = f"no function named {exercise.function} was defined when the notebook ran"
+        cell = notebook.defining_cell(nb, exercise.function)
+        if not isinstance(answers, dict):
+            why = str(reply.get("no_answers") or "the sandbox sent none back")[:300]
+            reason = f"your answers could not be called: {why}"
+        elif cell is not None:
+            failed = [n for n in notes if n.startswith(f"cell {cell + 1} ")]
+            reason += f" ({failed[0]})" if failed else ""
+        return judge.missing(exercise, reason)
+    outcomes = got.get("outcomes")
+    if not isinstance(outcomes, list) or not all(map(_valid_outcome, outcomes)):
+        return judge.missing(exercise, "what came back from your function makes no sense")
+    fate = _fate(got.get("exit"), got.get("killed") is True, exercise)
+    return judge.judge(exercise, outcomes, fate, hidden=True)
+
+
+def _fate(code, killed, exercise):
+    """Why the process calling an answer stopped before it finished, in words a learner can use."""
+    if killed:
+        return "it ran longer than the time limit"
+    if code == -signal.SIGXCPU or code == -signal.SIGKILL:
+        return "it was stopped at a limit (CPU time or memory)"
+    if code == -signal.SIGXFSZ:
+        return "it wrote a file larger than the limit"
+    if type(code) is int and code < 0:
+        return f"it crashed (signal {-code})"
+    return f"the process ended by itself (exit code {code}; does your code call os._exit?)"
+
+
+def _valid_outcome(outcome):
+    """True when a case outcome has the form ``runner.call_case`` gives it."""
+    if not isinstance(outcome, dict):
+        return False
+    error = outcome.get("error")
+    return (
+        type(outcome.get("timeout")) is bool
+        and isinstance(outcome.get("mutated"), list)
+        and all(isinstance(m, str) for m in outcome["mutated"])
+        and (outcome.get("warning") is None or isinstance(outcome["warning"], str))
+        and (error is None or _valid_error(error))
+        and (outcome.get("result") is None or values.valid(outcome["result"]))
+    )
+
+
+def _valid_error(error):
+    return (
+        isinstance(error, dict)
+        and isinstance(error.get("type"), str)
+        and isinstance(error.get("message"), str)
+        and (error.get("where") is None or isinstance(error["where"], str))
+    )
+
+
+def _executed(reply, fallback):
+    """The notebook that ran (as the sandbox sent it), if it is a notebook; else ``fallback``."""
+    import nbformat
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.from_dict(reply["notebook"])
+            nbformat.validate(nb)
+        return nb
+    except Exception:
+        return fallback
+
+
+def grade_one(path, name, setup, running=None):
+    """Grade one submission in a sandbox of its own; always returns a result dict."""
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="lrcourse-job-") as tmp:
-        job = os.path.join(tmp, "job.json")
-        result_path = os.path.join(tmp, "result.json")
-        executed = os.path.join(out, "notebooks", f"{name}.ipynb") if out else None
-        with open(job, "w") as f:
-            job_spec = {"path": str(path), "limits": asdict(limits), "lecture": lecture}
-            json.dump({**job_spec, "result": result_path, "executed": executed}, f)
-        with open(os.path.join(tmp, "worker.log"), "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "lrcourse.grading.worker", job],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,  # a terminal's Ctrl-C goes to us; we stop workers
+    result = {"submission": str(path), "name": name, "lecture": None, "exercises": {}}
+    result.update(notes=[], flags=[])
+    nb, problem = notebook.read(path)
+    number = nb and (setup.lecture or notebook.lecture_of(nb, os.path.basename(path)))
+    lecture = spec.lectures().get(number) if nb else None
+    if nb is None:
+        result["error"] = problem
+    elif lecture is None:
+        result["error"] = (
+            "cannot tell which exercises this notebook holds (no lrcourse metadata, no check "
+            "cells, no NN_ in its name); grade it with --lecture NN"
+        )
+    else:
+        result["lecture"] = number
+        for kind, ids in notebook.restore_checks(nb, lecture).items():
+            result["notes"].append(
+                f"check cells {kind}: {', '.join(ids)} (the pristine ones were used)"
             )
-            if running:
-                running.add(proc, os.path.join(tmp, "pids"))
-            killed = not sandbox.exited(proc.pid, time.monotonic() + _hard_limit(limits))
-            _kill_all(proc, os.path.join(tmp, "pids"))
-            if running:
-                running.remove(proc)
-        try:
-            with open(result_path) as f:
-                result = json.load(f)
-        except (OSError, ValueError):
-            if killed:
-                why = (
-                    f"the grader stopped it after {_hard_limit(limits):g} s (is --timeout too low?)"
-                )
-            else:
-                with open(os.path.join(tmp, "worker.log"), "rb") as log:
-                    last = log.read().decode(errors="replace").strip().splitlines()[-1:]
-                why = f"the grader's worker failed (exit code {proc.returncode}: {' '.join(last)})"
-            result = {"submission": str(path), "error": why}
-    result.setdefault("exercises", {})
-    result.setdefault("notes", [])
-    result.setdefault("flags", [])
-    result["name"] = name
+        result["flags"] = notebook.review_flags(nb, lecture)
+        request, walls = _request(notebook.prepare(nb), lecture, setup.limits)
+        view = setup.view(lecture)
+        wall = sandbox.wall(setup.limits, walls)
+        reply, problem = sandbox.run(request, setup.isolation, view, setup.limits, wall, running)
+        if reply is None:
+            result["error"] = problem
+        else:
+            notes = [str(n)[:300] for n in reply.get("notes", [])][:50]
+            result["notes"] += notes
+            ran = _executed(reply, nb)
+            verdicts = {e.id: _verdict(e, reply, ran, notes) for e in lecture.exercises}
+            for qid, v in verdicts.items():
+                points = spec.exercise(qid).points
+                score = points if v.passed else 0
+                result["exercises"][qid] = {
+                    "status": v.status,
+                    "score": score,
+                    "points": points,
+                    "message": v.message,
+                }
+            notebook.show_verdicts(ran, {q: v.message for q, v in verdicts.items()})
+            result["executed"] = ran
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
 
 
-def _kill_all(proc, pids_file):
-    """Kill the worker's group and every group it recorded (the kernel, the sandboxes)."""
-    sandbox.kill_group(proc.pid)
-    try:
-        with open(pids_file) as f:
-            for line in f:
-                if line.strip().isdigit():
-                    sandbox.kill_group(int(line))
-    except OSError:
-        pass
-    proc.wait()
+class Setup:
+    """What every submission of a batch shares: limits, isolation, and the sandbox's package."""
+
+    def __init__(self, limits, isolation, lecture=None):
+        self.limits, self.lecture = limits, lecture
+        self.folder = tempfile.mkdtemp(prefix="lrcourse-views-")
+        self.views, self.lock = {}, threading.Lock()
+        self.isolation = sandbox.choose(isolation, self.view(None))
+
+    def view(self, lecture):
+        """The sandbox's package for ``lecture`` (None: nothing allowed), made once."""
+        key = lecture.number if lecture else "none"
+        with self.lock:
+            if key not in self.views:
+                allow = lecture.allow if lecture else ()
+                self.views[key] = sandbox.package_view(os.path.join(self.folder, key), allow)
+            return self.views[key]
+
+    def close(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- a batch that loses nothing ------------------------------------------------------------------
+
+
+def grader_version():
+    """A digest of the grader and everything it compares against (the package's code and data).
+
+    A stored result counts as done only when it was made by the same version."""
+    digest = hashlib.sha256()
+    for path in sorted(sandbox.PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".npz", ".json"):
+            digest.update(str(path.relative_to(sandbox.PACKAGE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def job_key(path, version, limits, lecture):
+    """What decides a result: the submission's bytes, the grader's version, limits, --lecture."""
+    digest = hashlib.sha256(Path(path).read_bytes() if Path(path).is_file() else b"")
+    digest.update(json.dumps([version, asdict(limits), lecture]).encode())
+    return digest.hexdigest()
+
+
+def _atomic_write(path, text):
+    """Write ``text`` so that ``path`` holds either the old or the new content, never half."""
+    folder = os.path.dirname(path) or "."
+    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(f.name, path)
+
+
+class Store:
+    """OUT/results/NAME.json: one file per graded submission, written the moment it is graded."""
+
+    def __init__(self, out):
+        self.folder = os.path.join(out, "results")
+        os.makedirs(self.folder, exist_ok=True)
+
+    def load(self, name, key):
+        """The stored result for ``name`` if it was made from the same key, else None."""
+        try:
+            with open(os.path.join(self.folder, f"{name}.json")) as f:
+                stored = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return stored["result"] if stored.get("key") == key else None
+
+    def save(self, name, key, result):
+        text = json.dumps({"key": key, "result": result}, indent=1)
+        _atomic_write(os.path.join(self.folder, f"{name}.json"), text)
 
 
 class Progress:
-    """A one-line progress bar on a terminal; one line per submission otherwise."""
+    """'graded 37/200, 12 already done': one updating line on a terminal, else one per result."""
 
-    def __init__(self, total, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total, done_before, stream=sys.stderr):
+        self.total, self.before, self.done, self.stream = total, done_before, done_before, stream
         self.start = time.monotonic()
         self.lock = threading.Lock()
         self.tty = hasattr(stream, "isatty") and stream.isatty()
@@ -173,46 +320,74 @@ class Progress:
         with self.lock:
             self.done += 1
             score = "not graded" if result.get("error") else f"{_total(result)}/{_max(result)}"
+            line = f"graded {self.done}/{self.total}, {self.before} already done"
             if self.tty:
-                filled = int(30 * self.done / self.total)
-                bar = "#" * filled + "-" * (30 - filled)
-                self.stream.write(
-                    f"\r[{bar}] {self.done}/{self.total}  {time.monotonic() - self.start:5.0f} s "
-                )
+                self.stream.write(f"\r{line}  {time.monotonic() - self.start:5.0f} s ")
                 if self.done == self.total:
                     self.stream.write("\n")
             else:
-                width = len(str(self.total))
-                self.stream.write(
-                    f"[{self.done:>{width}}/{self.total}] {result['name']}: {score}\n"
-                )
+                self.stream.write(f"{line}: {result['name']}: {score}\n")
             self.stream.flush()
 
 
-def grade_many(paths, out=None, limits=None, jobs=None, lecture=None, progress=None):
-    """Grade every path (in parallel); results in the order of ``paths``."""
-    limits = limits or Limits()
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if out:
-        os.makedirs(os.path.join(out, "notebooks"), exist_ok=True)
-    names, running = _names(paths), _Running()
+def grade_many(paths, out, setup, jobs=None, progress=None, regrade=False):
+    """Grade every path (in parallel) into ``out``; results in the order of ``paths``.
 
-    def task(path, name):
-        result = grade_one(path, name, out, limits, lecture, running)
-        if progress:
-            progress.update(result)
-        return result
+    Each result is stored the moment it is ready and the reports are rewritten, so stopping the
+    batch at any point (Ctrl-C, a kill, power loss) loses only the submissions in flight; the next
+    run with the same arguments grades only what is missing (all of it with ``regrade``)."""
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    for folder in ("notebooks", "feedback"):
+        os.makedirs(os.path.join(out, folder), exist_ok=True)
+    store, version, names = Store(out), grader_version(), _names(paths)
+    keys = [job_key(p, version, setup.limits, setup.lecture) for p in paths]
+    results = [None if regrade else store.load(n, k) for n, k in zip(names, keys, strict=True)]
+    todo = [i for i, r in enumerate(results) if r is None]
+    progress = progress or Progress(len(paths), len(paths) - len(todo))
+    running, lock = sandbox.Running(), threading.Lock()
+
+    def task(i):
+        try:
+            result = grade_one(paths[i], names[i], setup, running)
+        except Exception as exc:  # a grader bug costs this submission, reported, not the batch
+            result = {"submission": str(paths[i]), "name": names[i], "exercises": {}}
+            result.update(notes=[], flags=[], error=f"internal grader error: {exc!r}")
+        executed = result.pop("executed", None)
+        with lock:
+            saved = os.path.join(out, "notebooks", f"{names[i]}.ipynb")
+            if executed is not None and (problem := _write_notebook(executed, saved)):
+                result["notes"].append(problem)
+            store.save(names[i], keys[i], result)
+            results[i] = result
+            write_feedback([result], os.path.join(out, "feedback"))
+            write_reports([r for r in results if r is not None], out, setup.limits)
+        progress.update(result)
 
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = [pool.submit(task, p, n) for p, n in zip(paths, names, strict=True)]
-        return [f.result() for f in futures]
+        for future in [pool.submit(task, i) for i in todo]:
+            future.result()
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
         running.kill_all()  # the threads waiting on them return at once
         raise
     finally:
         pool.shutdown(wait=True)
+    write_all(results, out, setup.limits)  # feedback too, for results kept from an earlier run
+    return results
+
+
+def _write_notebook(nb, path):
+    """Save the executed notebook; a failure here costs the copy, never the grade."""
+    import nbformat
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _atomic_write(path, nbformat.writes(nbformat.from_dict(nb)))
+    except Exception as exc:
+        return f"the executed notebook could not be saved ({type(exc).__name__})"
+    return None
 
 
 # --- writing the results --------------------------------------------------------------------
@@ -240,12 +415,13 @@ def _note(result):
 
 def write_csv(results, path):
     columns = _columns(results)
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission", *columns, "total", "note"])
-        for r in results:
-            scores = [r["exercises"][q]["score"] if q in r["exercises"] else "" for q in columns]
-            writer.writerow([r["name"], *scores, _total(r), _note(r)])
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["submission", *columns, "total", "note"])
+    for r in results:
+        scores = [r["exercises"][q]["score"] if q in r["exercises"] else "" for q in columns]
+        writer.writerow([r["name"], *scores, _total(r), _note(r)])
+    _atomic_write(path, text.getvalue())
 
 
 def write_json(results, path, limits):
@@ -257,8 +433,7 @@ def write_json(results, path, limits):
         },
         "submissions": [{**r, "total": _total(r), "max": _max(r)} for r in results],
     }
-    with open(path, "w") as f:
-        json.dump(data, f, indent=1)
+    _atomic_write(path, json.dumps(data, indent=1))
 
 
 def feedback(result):
@@ -301,8 +476,7 @@ def feedback(result):
 def write_feedback(results, folder):
     os.makedirs(folder, exist_ok=True)
     for r in results:
-        with open(os.path.join(folder, f"{r['name']}.md"), "w") as f:
-            f.write(feedback(r))
+        _atomic_write(os.path.join(folder, f"{r['name']}.md"), feedback(r))
 
 
 def write_gradescope(result, path):
@@ -324,10 +498,14 @@ def write_gradescope(result, path):
         json.dump(data, f, indent=1)
 
 
-def write_all(results, out, limits):
-    os.makedirs(out, exist_ok=True)
+def write_reports(results, out, limits):
+    """grades.csv and grades.json, rewritten whole (atomically) from the results so far."""
     write_csv(results, os.path.join(out, "grades.csv"))
     write_json(results, os.path.join(out, "grades.json"), limits)
+
+
+def write_all(results, out, limits):
+    write_reports(results, out, limits)
     write_feedback(results, os.path.join(out, "feedback"))
 
 
@@ -337,9 +515,10 @@ def write_all(results, out, limits):
 def parser():
     p = argparse.ArgumentParser(
         prog="lrcourse-grade",
-        description="Grade submitted lrcourse exercise notebooks: each in its own process and "
-        "kernel, under limits, several at once. Writes grades.csv, grades.json and one feedback "
-        "file per submission.",
+        description="Grade submitted lrcourse exercise notebooks: each in a sandbox of its own "
+        "(bubblewrap: no network, no view of your files), under limits, several at once. Writes "
+        "grades.csv, grades.json and one feedback file per submission as each is graded; run "
+        "the same command again to finish an interrupted batch.",
     )
     p.add_argument("submissions", nargs="*", help="notebooks, or folders of notebooks")
     p.add_argument("--out", required=True, help="folder for the results (created if missing)")
@@ -351,12 +530,25 @@ def parser():
         help="also write Gradescope's results.json for the one submission given (inside "
         "Gradescope's autograder: --gradescope /autograder/results/results.json)",
     )
+    p.add_argument(
+        "--isolation",
+        choices=("auto", "bwrap", "none"),
+        default="auto",
+        help="auto (default) and bwrap: every submission in a bubblewrap sandbox, and refuse to "
+        "grade if that is impossible; none: no sandbox, only inside a container that already "
+        "isolates each run (Gradescope's autograder)",
+    )
+    p.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade every submission again, even those already graded by this grader version",
+    )
     d = Limits()
     limits = [
         ("--timeout", float, d.timeout, "wall-clock seconds to run one notebook"),
         ("--cell-timeout", float, d.cell_timeout, "seconds for one cell"),
-        ("--cpu", float, d.cpu, "CPU seconds for the kernel and for the sandbox"),
-        ("--memory-mb", int, d.memory_mb, "memory (address space) of the kernel and the sandbox"),
+        ("--cpu", float, d.cpu, "CPU seconds for each process in the sandbox"),
+        ("--memory-mb", int, d.memory_mb, "memory (address space) of each process in the sandbox"),
         ("--output-kb", int, d.output_kb, "cell output kept in the graded notebook"),
         ("--answer-timeout", float, d.answer_timeout, "seconds for one exercise's cases"),
     ]
@@ -394,16 +586,24 @@ def main(argv=None):
     except UsageError as err:
         print(f"lrcourse-grade: nothing graded.\n{err}", file=sys.stderr)
         return EXIT_USAGE
-    progress = Progress(len(paths))
+    try:
+        setup = Setup(limits, args.isolation, args.lecture)
+    except RuntimeError as err:
+        print(f"lrcourse-grade: nothing graded.\n{err}", file=sys.stderr)
+        return EXIT_UNPROTECTED
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
     try:
-        results = grade_many(paths, args.out, limits, args.jobs, args.lecture, progress)
+        results = grade_many(paths, args.out, setup, args.jobs, regrade=args.regrade)
     except KeyboardInterrupt:
-        print("\nlrcourse-grade: interrupted; no results written.", file=sys.stderr)
+        print(
+            "\nlrcourse-grade: interrupted; what was graded is kept in --out, and running the "
+            "same command again grades the rest.",
+            file=sys.stderr,
+        )
         return 128 + signal.SIGINT
     finally:
         signal.signal(signal.SIGTERM, previous)
-    write_all(results, args.out, limits)
+        setup.close()
     if args.gradescope:
         write_gradescope(results[0], args.gradescope)
     ungraded = [r for r in results if r.get("error")]

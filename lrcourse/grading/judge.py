@@ -41,10 +41,19 @@ class Verdict:
     __repr__ = __str__
 
 
+def _inputs_of(exercise, hidden):
+    return exercise.cases + ([h.case for h in exercise.hidden_cases] if hidden else [])
+
+
 @cache
-def encoded_cases(exercise):
-    """Each case as a list of (name, encoded input) pairs: what crosses into the sandbox."""
-    return tuple(tuple((k, values.encode(v)) for k, v in case.items()) for case in exercise.cases)
+def encoded_cases(exercise, hidden=False):
+    """Each case as a list of (name, encoded input) pairs: what crosses into the sandbox.
+
+    The visible cases, then (with ``hidden``) the hidden ones, which only the batch grader uses."""
+    return tuple(
+        tuple((k, values.encode(v)) for k, v in case.items())
+        for case in _inputs_of(exercise, hidden)
+    )
 
 
 def _call_trusted(fn, args):
@@ -56,9 +65,10 @@ def _call_trusted(fn, args):
 
 
 @cache
-def expected_outputs(exercise):
-    """The reference's result for every case, encoded."""
-    out = tuple(_call_trusted(exercise.reference, args) for args in encoded_cases(exercise))
+def expected_outputs(exercise, hidden=False):
+    """The reference's result for every case (visible, then hidden with ``hidden``), encoded."""
+    args = encoded_cases(exercise, hidden)
+    out = tuple(_call_trusted(exercise.reference, a) for a in args)
     bad = [i for i, enc in enumerate(out) if enc["kind"] != "array"]
     if bad:
         raise ValueError(f"{exercise.id}: the reference returned no number for cases {bad}")
@@ -176,12 +186,14 @@ def _matching_mutant(exercise, args, got):
     return None
 
 
-def judge(exercise, outcomes, fate=None):
+def judge(exercise, outcomes, fate=None, hidden=False):
     """The verdict for a list of per-case outcomes (from ``runner.call_case``).
 
-    ``outcomes`` may stop early when the process running the function died; ``fate`` then says
-    why (a sentence such as "it ran out of memory")."""
-    args_list, expected = encoded_cases(exercise), expected_outputs(exercise)
+    ``outcomes`` follow ``encoded_cases(exercise, hidden)``; they may stop early when the process
+    running the function died, and ``fate`` then says why (a sentence such as "it ran out of
+    memory"). A failed hidden case is reported by the property it tests, never by its inputs."""
+    args_list, expected = encoded_cases(exercise, hidden), expected_outputs(exercise, hidden)
+    visible = len(exercise.cases)
     n = len(args_list)
     qid, fn = exercise.id, exercise.function
 
@@ -190,8 +202,13 @@ def judge(exercise, outcomes, fate=None):
         return Verdict(qid, status, message, n, passed_cases)
 
     for i, args in enumerate(args_list):
-        where = f"case {i + 1} of {n}"
-        inputs = _block("inputs", _inputs(args))
+        secret = i >= visible
+        where = (
+            f"a hidden case ({exercise.hidden_cases[i - visible].what})"
+            if secret
+            else f"case {i + 1} of {visible}"
+        )
+        inputs = "" if secret else _block("inputs", _inputs(args))
         if i >= len(outcomes):
             why = fate or "the process running it stopped"
             return verdict(
@@ -237,18 +254,37 @@ def judge(exercise, outcomes, fate=None):
             symptom, text = problem
             mutant = _matching_mutant(exercise, args, got) if symptom != "type" else None
             warning = _wrap("warning", out["warning"]) if out.get("warning") else ""
+            shown = (
+                [_wrap("problem", _SECRET.get(symptom, _SECRET["value"]))]
+                if secret
+                else [
+                    _block("expected", format_value(expected[i])),
+                    _block("got", format_value(got)),
+                    _wrap("problem", text),
+                ]
+            )
             return verdict(
                 "failed",
                 f"failed {where}",
                 inputs,
-                _block("expected", format_value(expected[i])),
-                _block("got", format_value(got)),
-                _wrap("problem", text),
+                *shown,
                 warning,
                 _wrap("hint", mutant.hint if mutant else exercise.hint(symptom)),
                 passed_cases=i,
             )
-    return Verdict(qid, "passed", f"{qid}: passed ({n} cases)", n, n)
+    cases = f"{visible} cases" + (f" and {n - visible} hidden cases" if n > visible else "")
+    return Verdict(qid, "passed", f"{qid}: passed ({cases})", n, n)
+
+
+# What a failed hidden case says about the value: the symptom, never the numbers.
+_SECRET = {
+    "value": "a wrong value (it agrees with the visible cases, so check the general formula)",
+    "shape": "a result of the wrong shape",
+    "nan": "NaN where a number was expected",
+    "inf": "an infinite value where a finite one was expected",
+    "type": "a result of the wrong type",
+    "none": "None instead of a value",
+}
 
 
 def _not_attempted(exercise, n):

@@ -6,16 +6,14 @@ Cells carry tags in their metadata:
     answer, q:<id>        the learner's function for exercise <id>
     check, q:<id>         the check cell: exactly ``Exercise.check_source()``, never edited
 
-``restore_checks`` puts the pristine check cells back into a submission. ``answer_program`` finds
-what the grader needs to call one learner function: the statements (imports, ``def``, ``class``,
-assignments to plain names) that define it and whatever it uses, taken from the notebook's code
-cells in order, as "Restart and Run All" would define them. Nothing else of the notebook runs in
-the grader's sandbox: no prints, plots, loops, or monkeypatching of other modules.
+``read`` reads a submission without trusting it; ``restore_checks`` puts the pristine check
+cells back; ``prepare`` gives the notebook the sandbox runs; ``show_verdicts`` writes the grader's
+verdicts into the check cells of the notebook that ran, where the student reads them.
 """
 
-import ast
+import json
+import os
 import re
-import symtable
 
 from . import spec
 
@@ -127,106 +125,82 @@ def _unique_ids(cells):
         seen.add(cid)
 
 
-# --- the program that defines one answer ----------------------------------------------------
+# --- reading a submission, and the notebook that ran ---------------------------------------------
+
+MAX_NOTEBOOK_BYTES = 20_000_000
 
 
-def _python(text):
-    """Cell text as plain Python: IPython magics (``%matplotlib``, ``!pip``) become calls."""
+def read(path):
+    """(notebook dict, None) or (None, a sentence saying why it cannot be graded)."""
     try:
-        from IPython.core.inputtransformer2 import TransformerManager
-    except ImportError:  # without IPython, magics stay syntax errors, reported as such
-        return text
-    return TransformerManager().transform_cell(text)
-
-
-def _bound(stmt):
-    """Names a top-level statement binds, or None when it is not a definition we keep."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
-    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        names = set()
-        for target in targets:
-            nodes = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
-            for node in nodes:
-                node = node.value if isinstance(node, ast.Starred) else node
-                if not isinstance(node, ast.Name):
-                    return None  # `np.allclose = ...`, `A[0] = ...`: changes something else
-                names.add(node.id)
-        if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
-            return None
-        return names
-    return None
-
-
-def _used(stmt):
-    """Global names a statement reads: at module level, and free in any function or class."""
+        size = os.path.getsize(path)
+        if size > MAX_NOTEBOOK_BYTES:
+            return None, f"the file is too large to be a notebook ({size // 2**20} MB)"
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return None, f"the file cannot be read ({exc.strerror})"
     try:
-        table = symtable.symtable(ast.unparse(stmt), "<cell>", "exec")
-    except (SyntaxError, ValueError):
-        return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}  # over-approximate
-    used, stack = set(), [table]
-    while stack:
-        t = stack.pop()
-        for sym in t.get_symbols():
-            top = t.get_type() == "module"
-            if sym.is_referenced() and (top or sym.is_global()):
-                used.add(sym.get_name())
-        stack.extend(t.get_children())
-    return used
+        nb = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "the file is not a notebook (it is not UTF-8 text)"
+    except ValueError as exc:
+        return None, f"the file is not valid JSON ({exc}); was it saved completely?"
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return None, "the file is JSON but not a Jupyter notebook (it has no list of cells)"
+    if nb.get("nbformat") != 4:
+        return None, f"the notebook format {nb.get('nbformat')!r} is not supported (need 4)"
+    if not isinstance(nb.get("metadata"), dict):
+        nb["metadata"] = {}
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            return None, "the notebook has a malformed cell"
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
+    return nb, None
 
 
-def parse_cells(nb):
-    """[(cell index, python text, statements or a SyntaxError)] for every non-check code cell."""
-    out = []
-    for index, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code" or CHECK in tags(cell):
-            continue
-        text = _python(source(cell))
-        try:
-            out.append((index, text, ast.parse(text).body))
-        except SyntaxError as err:
-            out.append((index, text, err))
-    return out
+def prepare(nb):
+    """The notebook as the sandbox runs it: outputs cleared, one source string, Python 3."""
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        cell["source"] = source(cell)
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb["metadata"]["kernelspec"] = kernel
+    nb["nbformat_minor"] = max(int(nb.get("nbformat_minor") or 0), 5)
+    return nb
 
 
-def answer_program(parsed, function):
-    """The statements needed to define ``function``, as [(cell index, statement number)].
-
-    Starts from every top-level binding of ``function`` and adds, transitively, the bindings of
-    every global name those statements use. Star imports are always kept."""
-    bindings = {}  # name -> [(cell, number)]
-    uses = {}
-    for index, _, body in parsed:
-        if isinstance(body, SyntaxError):
-            continue
-        for number, stmt in enumerate(body):
-            names = _bound(stmt)
-            if names is None:
-                continue
-            key = (index, number)
-            uses[key] = _used(stmt)
-            for name in names:
-                bindings.setdefault(name, []).append(key)
-    chosen, todo = set(bindings.get("*", [])), [function]
-    done = set()
-    while todo:
-        name = todo.pop()
-        if name in done:
-            continue
-        done.add(name)
-        for key in bindings.get(name, []):
-            chosen.add(key)
-            todo.extend(uses[key] - done)
-    return sorted(chosen)
+# Text that, outside the check cells, deserves a human look (a lecture adds its own: REVIEW).
+REVIEW = {
+    "def __eq__": "defines __eq__",
+    "def __float__": "defines __float__",
+    "def __array__": "defines __array__",
+    "sys.modules": "touches sys.modules",
+    "builtins": "touches builtins",
+    "os._exit": "calls os._exit",
+    "lrcourse.grading": "imports the grader",
+}
 
 
-def syntax_errors(parsed):
-    """{cell index: 'line 3: invalid syntax'} for the cells that are not valid Python."""
-    return {
-        index: f"line {body.lineno}: {body.msg}"
-        for index, _, body in parsed
-        if isinstance(body, SyntaxError)
-    }
+def review_flags(nb, lecture):
+    """Things in a submission a human should look at; they change no score."""
+    patterns = {**REVIEW, **lecture.review}
+    text = "\n".join(source(c) for c in nb["cells"] if CHECK not in tags(c))
+    return sorted({flag for pattern, flag in patterns.items() if pattern in text})
+
+
+def defining_cell(nb, function):
+    """The index of the last code cell that defines ``function``, or None."""
+    definer = re.compile(rf"^\s*def\s+{function}\s*\(", re.M)
+    found = [i for i, c in enumerate(nb["cells"]) if definer.search(source(c))]
+    return found[-1] if found else None
+
+
+def show_verdicts(nb, verdicts):
+    """Put each verdict (exercise id -> message) into its check cell, as the cell's output."""
+    for cell in nb["cells"]:
+        if CHECK in tags(cell) and qid(cell) in verdicts:
+            text = verdicts[qid(cell)] + "\n"
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text}]

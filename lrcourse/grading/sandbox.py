@@ -1,42 +1,51 @@
-"""Run learner functions in a fresh process of the grader's own, with limits; read back JSON.
+"""Where a submission's code runs: a throw-away bubblewrap sandbox, one per submission.
 
-Why not ask the learner's kernel to call the function? Because the kernel belongs to the learner:
-by the time the grader asks, the notebook may have replaced ``numpy``, ``check``, ``json`` or the
-grader's own helpers, or left a global that changes what the function computes, and whatever the
-kernel reports back is what the kernel chose to report. Here the function's definition (its
-source, and the definitions it uses) runs in a new interpreter that has only the standard library
-and NumPy loaded, under memory, CPU-time, file-size and wall-clock limits, in a child forked
-afresh for each exercise, so a crash, an endless loop or a monkeypatch in one answer costs only
-that answer. Only JSON comes back, and the grader compares it with its own reference (``judge``).
+``run`` starts ``python -m lrcourse.grading.inside`` (see ``inside``) under bubblewrap (``bwrap``)
+and reads back one JSON reply. Inside the sandbox, the submission
+
+- has no network (``--unshare-net``: only a loopback of its own) and its own PID namespace: it
+  can see and signal nothing outside, and every process it starts dies with the sandbox;
+- sees the system and the Python environment read-only, a private scratch folder (a small tmpfs,
+  thrown away), and no submissions, no output folder, no home: nothing else of the machine;
+- runs as ``nobody`` with no capabilities when the grader runs as root (and as the grader's user,
+  inside a user namespace, otherwise);
+- sees ``lrcourse`` as a stripped copy (``package_view``): no reference answers, no grading specs,
+  only the modules its lecture allows; the copy is read-only, so nothing can rewrite the grader;
+- is limited in memory, CPU time, file size (``setrlimit``, inherited by every process inside)
+  and wall-clock time (the grader kills the sandbox, and with it everything in it).
+
+``--isolation none`` runs the same process without bubblewrap, for a machine that already
+isolates each run (Gradescope's container); nothing above then holds but the limits.
 """
 
+import ctypes
 import json
 import os
-import selectors
+import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
-from . import judge, values
+import lrcourse
 
-CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_sandbox_child.py")
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MAX_REPLY = 20_000_000  # bytes of JSON accepted from one sandbox
-STARTUP = 3.0  # seconds allowed for Python and NumPy to start, on top of the answer's time
-
-# What a process needs to run NumPy, and nothing else from the grader's environment.
-ENV = {
-    "PATH": os.defpath,
-    "LANG": "C.UTF-8",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "MALLOC_ARENA_MAX": "2",
-    "MPLBACKEND": "Agg",
-}
+PACKAGE = Path(lrcourse.__file__).resolve().parent
+MAX_REPLY = 50_000_000  # bytes of JSON accepted from one sandbox
+SCRATCH_MB = 256  # the sandbox's writable tmpfs
+INSTALL_BWRAP = (
+    "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
+    "bubblewrap; as a normal user it also needs unprivileged user namespaces, which most "
+    "distributions allow), or, only inside a container that already isolates each run (such as "
+    "Gradescope's autograder), pass --isolation none"
+)
+UNPROTECTED = (
+    "without it, student code would run as you, with the network, able to read every file you "
+    "can (other students' submissions, your home), to rewrite the grader, and to kill the batch"
+)
 
 
 @dataclass
@@ -45,204 +54,291 @@ class Limits:
 
     timeout: float = 120.0  # wall time for running the whole notebook in its kernel
     cell_timeout: float = 30.0  # wall time for one cell
-    cpu: float = 120.0  # CPU seconds for the kernel, and for each answer's sandbox
-    memory_mb: int = 2048  # address space of the kernel and of each sandbox
+    cpu: float = 120.0  # CPU seconds for each process in the sandbox (kernel, each answer)
+    memory_mb: int = 2048  # address space of each process in the sandbox
     output_kb: int = 2048  # cell output kept in the graded notebook (plots included)
     answer_timeout: float = 20.0  # wall time for calling one answer on all its cases
     file_mb: int = 64  # the largest file the learner's code may write
 
-    def rlimits(self, cpu=None):
+    def rlimits(self):
         return {
-            "RLIMIT_AS": int(self.memory_mb) * 2**20,
-            "RLIMIT_CPU": max(1, int(cpu or self.cpu)),
-            "RLIMIT_FSIZE": int(self.file_mb) * 2**20,
-            "RLIMIT_CORE": 0,
+            resource.RLIMIT_AS: int(self.memory_mb) * 2**20,
+            resource.RLIMIT_CPU: max(1, int(self.cpu)),
+            resource.RLIMIT_FSIZE: int(self.file_mb) * 2**20,
+            resource.RLIMIT_CORE: 0,
         }
 
 
-@dataclass
-class Run:
-    """What came back from the sandbox for one exercise."""
-
-    outcomes: list = field(default_factory=list)
-    load_errors: list = field(default_factory=list)
-    missing: bool = False
-    fate: str | None = None  # why it stopped early, in words; None when it finished
-
-
-def _wall(exercise, limits):
-    """Seconds one exercise may take: its cases' time limits, capped by --answer-timeout."""
-    return min(limits.answer_timeout, exercise.time_limit * len(exercise.cases) + 2)
-
-
-def run_answers(cells, programs, limits, on_start=None, workdir=None):
-    """Define and call each learner function in the sandbox; {exercise id: Run}.
-
-    ``programs`` maps each Exercise to the statements that define its function (see
-    ``notebook.answer_program``); ``cells`` maps a cell index to its Python text. One process
-    starts Python and NumPy once and forks a fresh child per exercise."""
-    used = sorted({cell for program in programs.values() for cell, _ in program})
-    jobs = [
-        {
-            "id": exercise.id,
-            "function": exercise.function,
-            "program": program,
-            "cases": judge.encoded_cases(exercise),
-            "time_limit": exercise.time_limit,
-            "wall": _wall(exercise, limits),
-        }
-        for exercise, program in programs.items()
-    ]
-    wall = STARTUP + sum(job["wall"] + 0.5 for job in jobs)
-    request = {
-        "cells": {str(c): cells[c] for c in used},
-        "exercises": jobs,
-        "limits": limits.rlimits(cpu=min(limits.cpu, max(job["wall"] for job in jobs) + 1)),
-        "paths": [ROOT],
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-I", CHILD],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=workdir,
-        env=ENV,
-        start_new_session=True,  # its own process group, so everything it starts dies with it
-    )
-    if on_start:
-        on_start(proc.pid)
-    reply, stopped = _communicate(proc, json.dumps(request).encode(), time.monotonic() + wall)
-    runs = {job["id"]: Run() for job in jobs}
-    walls = {job["id"]: job["wall"] for job in jobs}
-    finished, broken = set(), set()
-    for line in reply.splitlines():
-        try:
-            event = json.loads(line)
-            run = runs[event["id"]]
-        except (ValueError, KeyError, TypeError):
-            break  # a torn line from a killed process, or junk: trust nothing after it
-        if event["id"] in broken:
-            continue
-        kind = event.get("event")
-        if kind == "loaded" and isinstance(event.get("errors"), list):
-            run.load_errors = [e for e in event["errors"] if _valid_error(e)]
-        elif kind == "missing":
-            run.missing = True
-        elif kind == "case":
-            if not _valid_outcome(event.get("outcome")):
-                run.fate = "it sent back something that is not a result"
-                finished.discard(event["id"])
-                broken.add(event["id"])
-                continue
-            run.outcomes.append(event["outcome"])
-        elif kind == "done":
-            finished.add(event["id"])
-        elif kind == "exit" and event["id"] not in finished:
-            killed = "time" if event.get("killed") is True else None
-            status = event.get("status") if type(event.get("status")) is int else None
-            run.fate = _fate(killed, status, limits, walls[event["id"]])
-    for job in jobs:
-        run = runs[job["id"]]
-        if job["id"] not in finished and run.fate is None:
-            run.fate = _fate(stopped or "lost", proc.returncode, limits, job["wall"])
-    return runs
+# What a process needs to run Python and NumPy, and nothing else from the grader's environment.
+ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": "/grading/home",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MALLOC_ARENA_MAX": "2",  # keeps each process's address space far below the memory limit
+    "PYTHONHASHSEED": "0",
+    "MPLCONFIGDIR": "/grading/home/matplotlib",
+    "JUPYTER_PLATFORM_DIRS": "1",
+}
 
 
-def _valid_error(error):
-    return (
-        isinstance(error, dict)
-        and isinstance(error.get("type"), str)
-        and isinstance(error.get("message"), str)
-        and (error.get("where") is None or isinstance(error["where"], str))
-    )
+# --- the package as the sandbox sees it -----------------------------------------------------------
+
+INSIDE = ("grading/inside.py", "grading/runner.py", "grading/values.py")
+CHECK_STUB = '"""Inside the grader\'s sandbox: the grader judges each answer outside."""\n\n'
+CHECK_STUB += "from lrcourse.grading.inside import check  # noqa: F401\n"
 
 
-def _valid_outcome(outcome):
-    """True when a case outcome has the form ``runner.call_case`` gives it."""
-    if not isinstance(outcome, dict):
-        return False
-    return (
-        type(outcome.get("timeout")) is bool
-        and isinstance(outcome.get("mutated"), list)
-        and all(isinstance(m, str) for m in outcome["mutated"])
-        and (outcome.get("warning") is None or isinstance(outcome["warning"], str))
-        and (outcome.get("error") is None or _valid_error(outcome["error"]))
-        and (outcome.get("result") is None or values.valid(outcome["result"]))
-    )
+def package_view(folder, allow=()):
+    """Write the sandbox's ``lrcourse`` into ``folder``: what runs an answer, and ``allow``.
+
+    ``allow`` names modules of the package a lecture's notebook legitimately imports
+    ("problems", "data"); nothing else of the package exists in the sandbox, so a reference
+    answer cannot be reached however its import is spelled. Returns the package folder."""
+    root = Path(folder) / "lrcourse"
+    (root / "grading").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "grading" / "__init__.py").write_text("")
+    (root / "check.py").write_text(CHECK_STUB)
+    for name in INSIDE:
+        shutil.copyfile(PACKAGE / name, root / name)
+    for name in allow:
+        source = PACKAGE / (name if name == "data" else f"{name}.py")
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copyfile(source, root / source.name)
+    for path in [root, *root.rglob("*")]:  # readable by the sandbox's unprivileged user
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
 
 
-def _feed(pipe, data):
+# --- the bubblewrap command --------------------------------------------------------------------
+
+
+def _python_dirs():
+    """The folders the interpreter and its packages live in, outermost first, without overlap."""
+    found = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    found.add(Path(sys.executable).resolve().parent.parent)
+    for entry in sys.path:  # site-packages outside the prefixes (a --user install, say)
+        path = Path(entry).resolve() if entry else None
+        if path and path.is_dir() and "site-packages" in path.parts:
+            found.add(path)
+    kept = []
+    for path in sorted(found, key=lambda p: len(p.parts)):
+        if not any(path.is_relative_to(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _parents(path):
+    """``--dir`` for every folder above ``path``, world-readable so ``nobody`` can walk them."""
+    args = []
+    for parent in reversed(Path(path).parents):
+        if parent != Path("/"):
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def bwrap_command(view, argv):
+    """The bubblewrap command line that runs ``argv`` with ``view`` as the package."""
+    cmd = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+    cmd += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    if os.getuid() == 0:
+        # As root, bwrap makes no user namespace: the sandbox starts as root with only the two
+        # capabilities ``inside`` needs to become nobody, which drops them for good.
+        cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        cmd += ["--unshare-user"]
+    for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
+        cmd += ["--ro-bind-try", system, system]
+    for folder in _python_dirs():
+        cmd += [*_parents(folder), "--ro-bind", str(folder), str(folder)]
+    # The stripped package where the real one would be found, whichever way it was installed.
+    cmd += [*_parents(PACKAGE), "--ro-bind", str(view), str(PACKAGE)]
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    cmd += ["--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp"]
+    cmd += ["--perms", "0777", "--size", str(SCRATCH_MB * 2**20), "--tmpfs", "/grading"]
+    cmd += ["--chdir", "/grading", "--clearenv"]
+    for name, value in ENV.items():
+        cmd += ["--setenv", name, value]
+    return cmd + ["--", *argv]
+
+
+def command(isolation, view):
+    """The command that runs ``inside`` under ``isolation`` ("bwrap" or "none")."""
+    argv = [sys.executable, "-m", "lrcourse.grading.inside"]
+    if isolation == "bwrap":
+        return bwrap_command(view, argv)
+    return argv
+
+
+def _env(isolation, view, scratch):
+    """The environment for ``--isolation none``: ``view`` first on the path, a scratch home."""
+    if isolation == "bwrap":
+        return None  # bwrap sets its own (--clearenv, --setenv)
+    env = {**ENV, "HOME": os.path.join(scratch, "home")}
+    env["MPLCONFIGDIR"] = os.path.join(scratch, "home", "matplotlib")
+    env["PYTHONPATH"] = str(Path(view).parent)
+    return env
+
+
+# --- running it ---------------------------------------------------------------------------------
+
+
+class Running:
+    """The sandboxes alive now, so that Ctrl-C or SIGTERM can stop them all at once."""
+
+    def __init__(self):
+        self.lock, self.procs = threading.Lock(), set()
+
+    def add(self, proc):
+        with self.lock:
+            self.procs.add(proc)
+
+    def remove(self, proc):
+        with self.lock:
+            self.procs.discard(proc)
+
+    def kill_all(self):
+        with self.lock:
+            for proc in self.procs:
+                kill_group(proc.pid)
+
+
+def _die_with_parent():
+    """Ask the kernel to SIGKILL this process when the thread that started it dies, so a killed
+    grader leaves no sandbox behind (bwrap's --die-with-parent then takes everything inside)."""
     try:
-        pipe.write(data)
-        pipe.close()
-    except OSError:  # the child died before reading its request
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the grader's Ctrl-C handler still kills it
         pass
 
 
-def _communicate(proc, data, deadline):
-    """Send ``data``, read stdout until EOF, the deadline or MAX_REPLY; kill the group if needed."""
-    threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
-    buffer, stopped = bytearray(), None
-    with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                stopped = "time"
-                break
-            if not selector.select(timeout=left):
-                continue
-            chunk = os.read(proc.stdout.fileno(), 1 << 16)
-            if not chunk:
-                break
-            buffer += chunk
-            if len(buffer) > MAX_REPLY:
-                stopped = "output"
-                break
-    if not stopped and not exited(proc.pid, deadline):
-        stopped = "time"
-    kill_group(proc.pid)  # before reaping, while the pid is surely still ours
-    proc.wait()
-    proc.stdout.close()
-    return bytes(buffer), stopped
-
-
-def exited(pid, deadline):
-    """Wait until child ``pid`` has exited or the deadline passed, without reaping it.
-
-    Not reaping keeps the pid ours, so that killing its process group afterwards cannot hit a
-    stranger that reused the number."""
-    flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
-    try:
-        while os.waitid(os.P_PID, pid, flags) is None:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-    except ChildProcessError:  # already reaped (by a Ctrl-C cleanup)
-        pass
-    return True
+PR_SET_PDEATHSIG = 1
 
 
 def kill_group(pid):
-    """SIGKILL the process group led by ``pid`` (each child we start leads its own)."""
+    """SIGKILL the process group led by ``pid`` (each sandbox leads its own)."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
 
 
-def _fate(stopped, code, limits, wall):
-    """Why a sandbox child stopped before it finished, in words a learner can act on."""
-    if stopped == "time":
-        return f"it ran longer than the time limit ({wall:g} s)"
-    if stopped == "output":
-        return "it sent back far too much data"
-    if stopped == "lost":
-        return "the grader's process running it was stopped (by code in your notebook?)"
-    if code == -signal.SIGXCPU or code == -signal.SIGKILL:
-        return f"it was stopped at a limit (CPU time {limits.cpu:g} s or memory)"
-    if code == -signal.SIGXFSZ:
-        return f"it wrote a file larger than the limit ({limits.file_mb} MB)"
-    if code is not None and code < 0:
-        return f"it crashed (signal {-code})"
-    return f"the process ended by itself (exit code {code}; does your code call os._exit?)"
+def run(request, isolation, view, limits, wall, running=None):
+    """Run ``request`` in a fresh sandbox; (reply dict or None, why there is none)."""
+    rlimits = limits.rlimits()
+
+    def limit():  # in the child, before bwrap: inherited by every process in the sandbox
+        for name, value in rlimits.items():
+            resource.setrlimit(name, (value, value))
+        _die_with_parent()
+
+    with tempfile.TemporaryDirectory(prefix="lrcourse-sandbox-") as scratch:
+        os.makedirs(os.path.join(scratch, "home"))
+        proc = subprocess.Popen(
+            command(isolation, view),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=scratch,
+            env=_env(isolation, view, scratch),
+            preexec_fn=limit,
+            start_new_session=True,  # its own process group: a terminal's Ctrl-C comes to us
+        )
+        if running:
+            running.add(proc)
+        request = {**request, "drop_to_nobody": isolation == "bwrap"}
+        try:
+            reply, stopped = _communicate(proc, json.dumps(request).encode(), wall)
+        finally:
+            if running:
+                running.remove(proc)
+    if stopped:
+        return None, stopped
+    try:
+        return json.loads(reply), None
+    except ValueError:
+        code = proc.returncode
+        return None, f"the sandbox ended without a result (exit code {code}: was it killed?)"
+
+
+def _feed(pipe, data):
+    try:
+        pipe.write(data)
+        pipe.close()
+    except OSError:  # it died before reading its request
+        pass
+
+
+def _communicate(proc, data, wall):
+    """Send ``data``; read stdout until EOF, ``wall`` seconds or MAX_REPLY; then kill the group."""
+    threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
+    reader = threading.Thread(target=_read, args=(proc, chunks := []), daemon=True)
+    reader.start()
+    reader.join(wall)
+    stopped = None
+    if reader.is_alive():
+        stopped = f"the sandbox ran longer than {wall:g} s and was stopped"
+    elif sum(map(len, chunks)) > MAX_REPLY:
+        stopped = "the sandbox sent back far too much data"
+    kill_group(proc.pid)  # whatever is left inside dies with the sandbox
+    proc.wait()
+    reader.join()
+    proc.stdout.close()
+    return b"".join(chunks), stopped
+
+
+def _read(proc, chunks):
+    total = 0
+    while chunk := proc.stdout.read1(1 << 16):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_REPLY:
+            break
+
+
+# --- choosing the isolation -----------------------------------------------------------------------
+
+
+def trial(view):
+    """Run one tiny program in the sandbox; None when it works, else what went wrong."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    probe = "import numpy, socket, os; print(os.getpid())"
+    cmd = bwrap_command(view, [sys.executable, "-c", probe])
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not start a sandbox ({exc})"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bubblewrap could not start a sandbox ({last})"
+    return None
+
+
+def choose(isolation, view):
+    """The isolation to grade with ("bwrap" or "none"), or raise RuntimeError saying why not."""
+    if isolation == "none":
+        return "none"
+    if not sys.platform.startswith("linux"):
+        problem = "bubblewrap needs Linux"
+    else:
+        problem = trial(view)
+    if problem:
+        raise RuntimeError(
+            f"refusing to grade: {problem}, so submissions cannot be isolated ({UNPROTECTED}). "
+            f"To fix it, {INSTALL_BWRAP}."
+        )
+    return "bwrap"
+
+
+def wall(limits, answer_walls):
+    """Seconds after which a sandbox is killed: the notebook, every answer, and time to start
+    Python and the kernel and to send the reply (``inside`` keeps to the limits by itself; this
+    is for a sandbox whose code stopped it from doing so)."""
+    return limits.timeout + sum(answer_walls) + 60

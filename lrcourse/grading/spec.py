@@ -2,7 +2,10 @@
 
 One module per lecture (``ex01.py``, ``ex02.py``, ...) defines ``TITLE``, ``NOTEBOOK``, a list
 ``EXERCISES`` of ``Exercise`` objects and, optionally, ``REVIEW``: text that the batch grader flags
-for a human look when a submission contains it (a flag changes no score). Everything else
+for a human look when a submission contains it (a flag changes no score), and ``ALLOW``: the
+modules of ``lrcourse`` the lecture's notebook may import when the batch grader runs it (its
+experiments' problems, say). In the grader's sandbox nothing else of the package exists, the
+reference answers least of all. Everything else
 (``check()``, the batch grader, the mutant tests, the generator) reads them from here. A new
 lecture adds a module and nothing else.
 
@@ -135,6 +138,7 @@ class Lecture:
     notebook: str  # "01_gradient_descent": the stem of solutions/ and exercises/ notebooks
     exercises: list
     review: dict  # text in a submission -> why a human should look (the module's REVIEW)
+    allow: tuple = ()  # lrcourse modules its notebook may import in the grader's sandbox (ALLOW)
 
 
 def _modules():
@@ -156,7 +160,10 @@ def lectures():
         for module in _modules():
             number = module.__name__.rsplit(".ex", 1)[1]
             review = getattr(module, "REVIEW", {})
-            lecture = Lecture(number, module.TITLE, module.NOTEBOOK, list(module.EXERCISES), review)
+            allow = tuple(getattr(module, "ALLOW", ()))
+            lecture = Lecture(
+                number, module.TITLE, module.NOTEBOOK, list(module.EXERCISES), review, allow
+            )
             wrong = [e.id for e in lecture.exercises if e.lecture != number]
             if wrong:
                 raise ValueError(f"{module.__name__} holds exercises of another lecture: {wrong}")

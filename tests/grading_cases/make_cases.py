@@ -127,8 +127,14 @@ def exits():
     nb = base()
     answer(nb, GD, "import sys\n\ndef gd_step(params, grads, lr):\n    sys.exit(1)")
     answer(nb, PATH, "import os\n\ndef gradient_descent(hessian, x0, lr, steps):\n    os._exit(0)")
-    add(nb, "sys.exit('leaving early')", after=GD)
-    add(nb, "os._exit(3)")  # kills the kernel at the very end
+    add(nb, "sys.exit('leaving early')", after=GD)  # IPython reports it; the kernel lives on
+    return nb
+
+
+@case
+def kills_its_kernel():
+    nb = base()
+    add(nb, "import os\n\nos._exit(3)")  # at the very end: nothing is left to call the answers
     return nb
 
 
@@ -338,6 +344,183 @@ def syntax_error():
     nb = base()
     answer(nb, GD, "def gd_step(params, grads, lr)\n    return params - lr * grads")
     del nb.cells[_index(nb, PATH, "answer")]  # and an answer cell deleted
+    return nb
+
+
+# --- attacks on the grader, the teaching assistant and the other students ------------------------
+#
+# Each answer below is right only if the attack works, so the score says whether it did. TARGETS
+# holds what the attacks aim at; the test fills it in before writing the cases.
+TARGETS = {"port": 9, "secrets": [], "folders": [], "marker": "lrcourse-hostile-daemon"}
+RIGHT = "params - lr * grads"
+WRONG = "params * 0"
+
+
+@case
+def kill_grader():
+    nb = base()
+    add(
+        nb,
+        """
+        import os
+        import signal
+
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            if int(pid) != os.getpid():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+        os.kill(-1, signal.SIGKILL)  # every process this user may signal
+        """,
+    )
+    return nb
+
+
+@case
+def tamper_with_the_grader():
+    nb = base()
+    add(
+        nb,
+        """
+        import os
+        import sys
+
+        import lrcourse
+
+        roots = {os.path.dirname(lrcourse.__file__)}
+        roots |= {os.path.join(p, "lrcourse") for p in sys.path if p}
+        for root in roots:
+            for rel in ("grading/ex01.py", "grading/spec.py", "grading/judge.py", "check.py"):
+                try:
+                    with open(os.path.join(root, rel), "a") as f:
+                        f.write("\\nraise SystemExit('tampered')\\n")
+                except OSError as exc:
+                    print(rel, type(exc).__name__)
+        """,
+    )
+    return nb
+
+
+@case
+def reach_the_network():
+    nb = base()
+    port = TARGETS["port"]
+    add(nb, f"import socket\n\nPORT = {port}", after=GD)
+    answer(
+        nb,
+        GD,
+        f"""
+        def gd_step(params, grads, lr):
+            try:  # to a server on the grader's loopback, 127.0.0.1:PORT
+                socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+                return {RIGHT}
+            except OSError:
+                return {WRONG}
+        """,
+    )
+    add(nb, "try:\n    socket.create_connection(('127.0.0.1', PORT), timeout=1).sendall(b'hi')\n"
+            "except OSError as exc:\n    print(exc)")  # fmt: skip
+    return nb
+
+
+@case
+def read_other_files():
+    nb = base()
+    add(nb, f"SECRETS = {TARGETS['secrets']!r}\nFOLDERS = {TARGETS['folders']!r}", after=GD)
+    answer(
+        nb,
+        GD,
+        f"""
+        def gd_step(params, grads, lr):
+            for path in SECRETS:  # a neighbour's submission, a file in the TA's home
+                try:
+                    with open(path) as f:
+                        f.read()
+                    return {RIGHT}
+                except OSError:
+                    pass
+            return {WRONG}
+        """,
+    )
+    add(
+        nb,
+        """
+        import os
+
+        for folder in FOLDERS:  # the submissions and the output folder: try to leave a file
+            try:
+                with open(os.path.join(folder, "planted.txt"), "w") as f:
+                    f.write("I was here")
+            except OSError as exc:
+                print(type(exc).__name__)
+        """,
+    )
+    return nb
+
+
+@case
+def leave_a_process_running():
+    nb = base()
+    marker = TARGETS["marker"]
+    add(
+        nb,
+        f"""
+        import subprocess
+        import sys
+
+        # A new session and a double fork: no longer a child of the kernel, nor in its group.
+        code = "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n    time.sleep(600)"
+        subprocess.Popen([sys.executable, "-c", code, "{marker}"], start_new_session=True)
+        """,
+    )
+    return nb
+
+
+@case
+def reference_in_disguise():
+    nb = base()
+    answer(
+        nb,
+        GD,
+        """
+        def gd_step(params, grads, lr):
+            name = "".join(map(chr, [108, 114, 99, 111, 117, 114, 115, 101])) + ".optim" + "izers"
+            opt = __import__(name, fromlist=["s" + "gd"]).sgd(lr=lr)
+            return opt.step(params, grads, opt.init(params))[0]
+        """,
+    )
+    return nb
+
+
+def _hard_coded(exercise):
+    """An answer that returns the reference's value for each visible case: a lookup table."""
+    import numpy as np
+
+    def key(values):
+        return repr([np.asarray(v).tolist() for v in values])
+
+    table = {
+        key(case.values()): np.asarray(exercise.reference(*case.values())).tolist()
+        for case in exercise.cases
+    }
+    fn, names = exercise.function, ", ".join(exercise.parameters)
+    return f"""
+        TABLE_{fn} = {table!r}
+
+        def {fn}({names}):
+            key = repr([np.asarray(v).tolist() for v in ({names},)])
+            return np.array(TABLE_{fn}.get(key, next(iter(TABLE_{fn}.values()))))
+        """
+
+
+@case
+def hard_coded_answers():
+    from lrcourse.grading import spec
+
+    nb = base()
+    for exercise in spec.lectures()["01"].exercises:
+        answer(nb, exercise.id, _hard_coded(exercise))
     return nb
 
 
