@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Rooted at the repository, opening the first lecture; as root too (tools/lab.py says how).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_welcome.ipynb
+	$(PY) tools/lab.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
