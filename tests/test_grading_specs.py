@@ -6,12 +6,13 @@ differently.
 """
 
 import inspect
+import json
 
 import numpy as np
 import pytest
 
 from lrcourse.check import run_check
-from lrcourse.grading import judge, spec
+from lrcourse.grading import judge, spec, values
 
 EXERCISES = [e for lecture in spec.lectures().values() for e in lecture.exercises]
 MUTANTS = [(e, m) for e in EXERCISES for m in e.mutants]
@@ -93,3 +94,84 @@ def test_exercise_ids_are_checked():
         spec.Exercise(id="gd_step", reference=abs, cases=[{"x": 1.0}])
     with pytest.raises(ValueError, match="same inputs"):
         spec.Exercise(id="01.f", reference=abs, cases=[{"x": 1.0}, {"y": 1.0}])
+
+
+# --- hidden cases ------------------------------------------------------------------------------
+# Graded by lrcourse-grade only. They must test the general formula (so a correct answer written
+# any way passes them) and differ from the visible cases (so an answer that memorises what check()
+# prints fails them).
+
+
+def _key(args):
+    """The encoded inputs of a case (a dict) or of a call (a list): equal when the inputs are."""
+    return json.dumps([values.encode(v) for v in args])
+
+
+def _fresh(case):
+    """Fresh copies of a case's inputs, as the grader hands them to an answer."""
+    return [values.decode_input(values.encode(v)) for v in case.values()]
+
+
+def _outcome(fn, case):
+    with np.errstate(all="ignore"):
+        return values.encode(fn(*_fresh(case)))
+
+
+def _hard_coded(exercise):
+    """An answer that memorised check()'s cases: the right output for each, else the first's."""
+    stored = {_key(case.values()): _outcome(exercise.reference, case) for case in exercise.cases}
+    first = _outcome(exercise.reference, exercise.cases[0])
+
+    def answer(*args):
+        return values.decode(stored.get(_key(args), first))
+
+    return answer
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_hidden_cases_name_what_they_test_and_differ_from_the_visible_ones(exercise):
+    hidden = exercise.hidden_cases
+    assert len(hidden) >= 2, "every exercise needs hidden cases"
+    assert all(isinstance(h, spec.Hidden) for h in hidden)
+    for h in hidden:
+        # A learner reads it after "failed a hidden case: ": short, lowercase, no full stop.
+        assert 0 < len(h.what) < 100 and h.what[0].islower() and h.what[-1] != ".", h.what
+        # small inputs: the grader runs every case of every submission
+        assert all(np.size(v) <= 500 for v in h.case.values()), h.what
+    visible = {_key(case.values()) for case in exercise.cases}
+    keys = [_key(h.case.values()) for h in hidden]
+    assert not visible & set(keys), "a hidden case repeats a visible one"
+    assert len(set(keys)) == len(keys), "two hidden cases are the same"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_the_reference_answers_every_hidden_case_with_finite_numbers(exercise):
+    for h in exercise.hidden_cases:
+        before = _key(h.case.values())
+        with np.errstate(all="ignore"):
+            got = values.encode(exercise.reference(*h.case.values()))
+        assert got["kind"] == "array" and got["dtype"] != "bool", h.what
+        assert np.isfinite(values.decode(got)).all(), h.what
+        assert _key(h.case.values()) == before, f"the reference changed the inputs of {h.what!r}"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_every_correct_answer_passes_every_hidden_case(exercise):
+    for h in exercise.hidden_cases:
+        expected = _outcome(exercise.reference, h.case)
+        for i, alternate in enumerate(exercise.alternates):
+            got = _outcome(alternate, h.case)
+            problem = judge.compare(expected, got, exercise.rtol, exercise.atol)
+            assert problem is None, f"alternate {i}, hidden case {h.what!r}: {problem}"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_an_answer_hard_coded_to_the_visible_cases_fails_the_hidden_ones(exercise):
+    answer = _hard_coded(exercise)
+    assert run_check(exercise.id, answer).passed  # check() alone cannot tell it from a real one
+    failed = []
+    for h in exercise.hidden_cases:
+        expected, got = _outcome(exercise.reference, h.case), _outcome(answer, h.case)
+        if judge.compare(expected, got, exercise.rtol, exercise.atol) is not None:
+            failed.append(h.what)
+    assert len(failed) >= 2, f"only {failed} catch it"

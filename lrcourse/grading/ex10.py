@@ -288,7 +288,7 @@ adamw_path = Exercise(
     hints={"shape": "Return steps + 1 points: x0 first, then one point after each update."},
     hidden_cases=path_hidden(
         dict(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.2),
-        dict(lr=0.02, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=5.0),
+        dict(lr=0.02, beta1=0.9, beta2=0.99, eps=0.1, weight_decay=5.0),
         dict(lr=0.3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.5),
     )
     + [

@@ -15,8 +15,8 @@ from lrcourse.optimizers import adam
 from lrcourse.problems import Quadratic
 from lrcourse.schedules import ReduceOnPlateau, constant, linear_warmup
 
-from .ex01 import DENSE, DIAG, ONE, TILTED
-from .spec import Exercise, Mutant
+from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Adaptive methods with schedules"
 NOTEBOOK = "11_adaptive_with_schedules"
@@ -219,6 +219,55 @@ plateau_lrs = Exercise(
     ],
     alternates=[_plateau_since_best],
     hints={"shape": "Return one rate per metric: an array of len(metrics) numbers."},
+    hidden_cases=[
+        Hidden(
+            "a long run with several plateaus and a cooldown",
+            dict(
+                metrics=A(
+                    [2.0, 1.5, 1.2, 1.19, 1.19, 1.18, 1.0, 0.9, 0.9, 0.9]
+                    + [0.9, 0.85, 0.85, 0.85, 0.85, 0.84, 0.7, 0.7, 0.7, 0.7]
+                ),
+                lr=0.1,
+                factor=0.5,
+                patience=2,
+                threshold=0.02,
+                cooldown=1,
+            ),
+        ),
+        Hidden(
+            "patience = 0 with a cooldown",
+            dict(
+                metrics=A([1.0, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5]),
+                lr=0.3,
+                factor=0.2,
+                patience=0,
+                threshold=1e-4,
+                cooldown=2,
+            ),
+        ),
+        Hidden(
+            "a metric on a larger scale (around 100)",
+            dict(
+                metrics=A([100.0, 99.5, 99.0, 98.8, 97.5, 97.4, 97.3, 97.2]),
+                lr=0.1,
+                factor=0.5,
+                patience=1,
+                threshold=0.01,
+                cooldown=0,
+            ),
+        ),
+        Hidden(
+            "a metric that rises after improving",
+            dict(
+                metrics=A([1.0, 0.8, 0.9, 1.0, 1.1, 0.7, 0.75, 0.8]),
+                lr=0.05,
+                factor=0.1,
+                patience=1,
+                threshold=1e-3,
+                cooldown=0,
+            ),
+        ),
+    ],
 )
 
 
@@ -259,6 +308,11 @@ untuned_warmup_exercise = Exercise(
         lambda beta2: int(round(2 / (1 - beta2))),
         lambda beta2: int(np.rint(2.0 / (1.0 - beta2))),
         lambda beta2: math.floor(2 / (1 - beta2) + 0.5),
+    ],
+    hidden_cases=[
+        Hidden("beta2 closer to 1 than in the visible cases", dict(beta2=0.99995)),
+        Hidden("a beta2 for which 2 / (1 - beta2) is not a whole number", dict(beta2=0.997)),
+        Hidden("a small beta2", dict(beta2=0.8)),
     ],
 )
 
@@ -411,6 +465,39 @@ adam_warmup_path = Exercise(
         ),
     ],
     alternates=[_adam_warmup_torch_form],
+    hidden_cases=path_hidden(
+        dict(lr=0.05, warmup_steps=4, beta1=0.9, beta2=0.999, eps=1e-8),
+        dict(lr=0.02, warmup_steps=15, beta1=0.9, beta2=0.99, eps=1e-8),
+        dict(lr=0.1, warmup_steps=3, beta1=0.8, beta2=0.9, eps=1e-6),
+    )
+    + [
+        Hidden(
+            "a warmup longer than the run",
+            dict(
+                hessian=TILTED,
+                x0=A([1.0, -1.0]),
+                lr=0.3,
+                warmup_steps=20,
+                beta1=0.9,
+                beta2=0.999,
+                eps=1e-8,
+                steps=8,
+            ),
+        ),
+        Hidden(
+            "warmup_steps = 1",
+            dict(
+                hessian=DIAG,
+                x0=A([2.0, -1.0]),
+                lr=0.1,
+                warmup_steps=1,
+                beta1=0.9,
+                beta2=0.99,
+                eps=1e-8,
+                steps=6,
+            ),
+        ),
+    ],
     hints={
         "shape": "Return steps + 1 points: x0 first, then one point after each update.",
         "nan": "A NaN here usually means dividing by 1 - beta**0 = 0 in a bias correction "
@@ -504,6 +591,23 @@ budget_schedule = Exercise(
     ],
     alternates=[_budget_loop],
     hints={"shape": "Return one rate per step: the same shape as `step` (a number for a number)."},
+    hidden_cases=[
+        Hidden(
+            "a long budget in which the untuned warmup fits",
+            dict(
+                lr=2e-3,
+                beta2=0.9995,
+                total_steps=100_000,
+                step=A([0, 1, 1999, 3999, 4000, 4001, 50_000, 99_999, 100_000, 150_000]),
+            ),
+        ),
+        Hidden("an int step in the warmup", dict(lr=0.05, beta2=0.99, total_steps=3000, step=57)),
+        Hidden(
+            "the smallest budget, T = 10",
+            dict(lr=0.4, beta2=0.99, total_steps=10, step=np.arange(12)),
+        ),
+        Hidden("an int step past the budget", dict(lr=0.3, beta2=0.95, total_steps=500, step=777)),
+    ],
 )
 
 EXERCISES = [plateau_lrs, untuned_warmup_exercise, adam_warmup_path, budget_schedule]

@@ -12,7 +12,7 @@ from lrcourse.range_test import lr_ramp as _ramp
 from lrcourse.range_test import smooth as _smooth
 from lrcourse.range_test import steepest as _steepest
 
-from .spec import Exercise, Mutant
+from .spec import Exercise, Hidden, Mutant
 
 TITLE = "Choosing a schedule"
 NOTEBOOK = "12_choosing_a_schedule"
@@ -111,6 +111,14 @@ lr_ramp = Exercise(
         _ramp_loop,
     ],
     hints={"shape": "Return num_steps rates: an array of shape (num_steps,)."},
+    hidden_cases=[
+        Hidden("a long ramp (300 steps)", dict(start_lr=1e-7, end_lr=1.0, num_steps=300)),
+        Hidden("a ramp over a narrow range", dict(start_lr=0.3, end_lr=0.4, num_steps=5)),
+        Hidden(
+            "an odd number of steps over several decades",
+            dict(start_lr=2e-4, end_lr=50.0, num_steps=9),
+        ),
+    ],
 )
 
 
@@ -201,6 +209,19 @@ smoothed_loss = Exercise(
     ],
     alternates=[_smooth_loop, _smooth_closed_form],
     hints={"shape": "Return one smoothed value per loss: an array as long as losses."},
+    hidden_cases=[
+        Hidden(
+            "a long, noisy curve (200 losses)",
+            dict(
+                losses=2.5 * np.exp(-np.arange(200) / 60)
+                + 0.2
+                + 0.1 * np.cos(1.7 * np.arange(200)),
+                beta=0.9,
+            ),
+        ),
+        Hidden("beta very close to 1", dict(losses=A([5.0, 4.0, 4.5, 3.0, 3.5]), beta=0.999)),
+        Hidden("a rising curve", dict(losses=A([0.1, 0.2, 0.4, 0.8, 1.6, 3.2]), beta=0.6)),
+    ],
 )
 
 
@@ -253,6 +274,14 @@ _TOO_FEW = (
     "Did the cut-off keep almost nothing? Compare each point with the best loss *so far* "
     "(np.fmin.accumulate(smoothed)), not with the best of the whole curve: a curve that starts "
     "at 2.3 and ends at 0.4 is above 4 x 0.4 at its very first point."
+)
+
+# A longer range test for a hidden case: a smooth fall around lr = 5e-3, a blow-up past lr = 1.
+_LONG_LRS = np.geomspace(1e-5, 10.0, 40)
+_LONG = (
+    0.3
+    + 2.0 / (1 + np.exp(3 * (np.log10(_LONG_LRS) + 2.3)))
+    + np.where(_LONG_LRS > 1, 50 * np.log10(_LONG_LRS) ** 2, 0.0)
 )
 
 steepest_lr = Exercise(
@@ -343,6 +372,28 @@ steepest_lr = Exercise(
         "error:IndexError": _TOO_FEW,
         "error:ValueError": _TOO_FEW,
     },
+    hidden_cases=[
+        Hidden(
+            "a longer range test (40 rates)",
+            dict(lrs=_LONG_LRS, smoothed=_LONG, diverge_factor=4.0),
+        ),
+        Hidden(
+            "a curve that turns inf at the blow-up",
+            dict(
+                lrs=np.geomspace(1e-4, 1.0, 9),
+                smoothed=A([2.0, 1.98, 1.9, 1.4, 1.2, 0.8, 0.7, np.inf, np.inf]),
+                diverge_factor=5.0,
+            ),
+        ),
+        Hidden(
+            "a larger diverge_factor",
+            dict(
+                lrs=_LRS[2:],
+                smoothed=A([3.0, 2.9, 2.5, 1.5, 1.0, 2.5, 9.0, 0.6, 0.5]),
+                diverge_factor=10.0,
+            ),
+        ),
+    ],
 )
 
 
@@ -405,6 +456,10 @@ _OVERFIT = A(
     ]
 )
 
+# A larger sweep for a hidden case: the largest peak diverged for every schedule.
+_SWEEP = np.random.default_rng(12).uniform(0.2, 1.0, (3, 4, 3)).round(3)
+_SWEEP[:, 3] = NAN
+
 choose_schedule = Exercise(
     id="12.choose_schedule",
     title="Choose a schedule and its peak under a budget",
@@ -448,6 +503,27 @@ choose_schedule = Exercise(
         ),
     ],
     alternates=[_choose_loops],
+    hidden_cases=[
+        Hidden(
+            "a budget that only the shortest runs fit",
+            dict(val_loss=_THREE, budgets=[100, 300, 1000], peaks=A([0.1, 0.3, 1.0]), budget=100),
+        ),
+        Hidden(
+            "a larger sweep (3 schedules, 4 peaks, 3 budgets)",
+            dict(
+                val_loss=_SWEEP, budgets=[50, 100, 200], peaks=A([0.01, 0.03, 0.1, 0.3]), budget=100
+            ),
+        ),
+        Hidden(
+            "a budget between two run lengths",
+            dict(
+                val_loss=A([[[0.5, 0.3, 0.22, 0.21], [0.45, 0.28, NAN, NAN]]]),
+                budgets=[10, 20, 40, 80],
+                peaks=A([1e-3, 3e-3]),
+                budget=50,
+            ),
+        ),
+    ],
     hints={
         "shape": "Return three numbers: [schedule index, peak rate, budget in steps].",
         "error:ValueError": "np.unravel_index(np.argmin(x), x.shape) turns the position in the "
