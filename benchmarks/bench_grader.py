@@ -1,14 +1,14 @@
 """How fast does the batch grader go? python benchmarks/bench_grader.py [--n 100] [--jobs 2]
 
 Writes N realistic submissions (solved, unsolved, and with a mistake, for each lecture with
-exercise notebooks in turn), grades them exactly as ``lrcourse-grade`` would, and prints
-submissions per minute. A teaching assistant with 200 submissions can read the time it takes
-from the last line.
+exercise notebooks in turn), grades them exactly as ``lrcourse-grade`` would, once with every
+submission in a bubblewrap sandbox (the default) and once without (``--isolation none``), and
+prints submissions per minute for each and what isolation costs, as a ratio measured in this run.
+A teaching assistant with 200 submissions can read the time it takes from the throughput.
 """
 
 import argparse
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -51,35 +51,51 @@ def submissions(folder, n):
     return paths
 
 
-def _children_cpu():
-    """CPU seconds used by finished child processes (workers, kernels, sandboxes)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def measure(paths, out, setup, jobs):
+    """Grade ``paths`` into ``out``; (seconds, results)."""
+    quiet = batch.Progress(len(paths), 0, stream=open(os.devnull, "w"))  # noqa: SIM115
+    started = time.monotonic()
+    results = batch.grade_many(paths, out, setup, jobs, progress=quiet)
+    return time.monotonic() - started, results
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=100, help="submissions (default 100)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel workers")
+    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel submissions")
+    p.add_argument("--rounds", type=int, default=4, help="alternations of the two (default 4)")
     args = p.parse_args()
+    modes = ("none", "bwrap")
+    seconds, results = dict.fromkeys(modes, 0.0), {m: [] for m in modes}
+    setups = {m: batch.Setup(Limits(), m) for m in modes}
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "in").mkdir()
         paths = submissions(Path(tmp) / "in", args.n)
-        load = os.getloadavg()[0]
-        started, cpu = time.monotonic(), _children_cpu()
-        results = batch.grade_many(paths, Path(tmp) / "out", Limits(), args.jobs)
-        seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
-    graded = sum(1 for r in results if not r.get("error"))
-    per = sorted(r["seconds"] for r in results)
-    print(f"graded {graded}/{len(results)} submissions with {args.jobs} jobs in {seconds:.1f} s")
-    print(f"per submission: median {per[len(per) // 2]:.1f} s, slowest {per[-1]:.1f} s")
-    print(f"throughput: {60 * len(results) / seconds:.1f} submissions per minute")
-    # Other work on the machine slows the wall clock, not the CPU time each submission needs.
-    per_cpu = cpu / len(results)
+        # The two take turns on slices of the same submissions, so that a change in the
+        # machine's load (another program starting) weighs on both alike.
+        for r in range(args.rounds):
+            part = paths[r :: args.rounds]
+            for mode in modes if r % 2 == 0 else modes[::-1]:
+                took, done = measure(part, Path(tmp) / f"{mode}{r}", setups[mode], args.jobs)
+                seconds[mode] += took
+                results[mode] += done
+    for setup in setups.values():
+        setup.close()
+    rates = {}
+    for mode in modes:
+        graded = sum(1 for r in results[mode] if not r.get("error"))
+        per = sorted(r["seconds"] for r in results[mode])
+        rates[mode] = 60 * len(per) / seconds[mode]
+        print(
+            f"--isolation {mode}: graded {graded}/{len(per)} with {args.jobs} jobs in "
+            f"{seconds[mode]:.1f} s: {rates[mode]:.1f} submissions per minute "
+            f"(per submission: median {per[len(per) // 2]:.1f} s, slowest {per[-1]:.1f} s)"
+        )
+    ratio = rates["bwrap"] / rates["none"]
     print(
-        f"CPU per submission: {per_cpu:.2f} core-seconds (at most "
-        f"{60 * os.cpu_count() / per_cpu:.0f} per minute on {os.cpu_count()} idle cores); "
-        f"load average at start {load:.1f}"
+        f"isolation costs {100 * (1 - ratio):.1f}% of the throughput (bwrap/none = {ratio:.3f}; "
+        f"budget: at most 15%); load average at start {load:.1f} on {os.cpu_count()} cores"
     )
 
 

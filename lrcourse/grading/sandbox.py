@@ -18,6 +18,7 @@ and reads back one JSON reply. Inside the sandbox, the submission
 isolates each run (Gradescope's container); nothing above then holds but the limits.
 """
 
+import compileall
 import ctypes
 import json
 import os
@@ -110,6 +111,7 @@ def package_view(folder, allow=()):
             shutil.copytree(source, root / name)
         else:
             shutil.copyfile(source, root / source.name)
+    compileall.compile_dir(root, quiet=1)  # once here, not in every (read-only) sandbox
     for path in [root, *root.rglob("*")]:  # readable by the sandbox's unprivileged user
         path.chmod(0o755 if path.is_dir() else 0o644)
     return root
