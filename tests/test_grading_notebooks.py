@@ -99,25 +99,30 @@ def _nb(*sources, tags=None):
     return {"cells": cells, "metadata": {}}
 
 
-def test_the_answer_program_keeps_definitions_and_what_they_use_only():
-    nb = _nb(
-        "import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline\nA = np.eye(2)",
-        "def helper(x):\n    return A @ x\n\ndef gd_step(p, g, lr):\n    return p - lr * helper(g)",
-        "np.allclose = lambda *a: True\nprint('scratch')\nwhile True:\n    pass",
-        "gd_step(1, 2, 3)",
-    )
-    parsed = notebook.parse_cells(nb)
-    program = notebook.answer_program(parsed, "gd_step")
-    assert program == [(0, 0), (0, 3), (1, 0), (1, 1)]  # numpy, A, helper, gd_step
-    assert notebook.answer_program(parsed, "missing") == []
+def test_a_submission_is_read_without_trusting_it(tmp_path):
+    cases = {
+        "cut.ipynb": ('{"cells": [', "not valid JSON"),
+        "list.ipynb": ("[1, 2]", "not a Jupyter notebook"),
+        "v3.ipynb": ('{"cells": [], "nbformat": 3}', "format 3 is not supported"),
+        "cell.ipynb": ('{"cells": [{"cell_type": "evil"}], "nbformat": 4}', "malformed cell"),
+        "binary.ipynb": (b"\xff\xfe", "not UTF-8"),
+    }
+    for name, (content, words) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        nb, problem = notebook.read(path)
+        assert nb is None and words in problem, name
 
 
-def test_the_last_definition_wins_and_syntax_errors_are_located():
-    parsed = notebook.parse_cells(
-        _nb("def f():\n    return 1", "def f():\n    return 2", "def g(:")
-    )
-    assert notebook.answer_program(parsed, "f") == [(0, 0), (1, 0)]  # both run, in order
-    assert notebook.syntax_errors(parsed) == {2: "line 1: invalid syntax"}
+def test_verdicts_replace_the_check_cells_output():
+    lecture = spec.lectures()["01"]
+    nb = nbformat.read(ROOT / "solutions" / f"{lecture.notebook}.ipynb", as_version=4)
+    verdict = "01.gd_step: passed (5 cases and 3 hidden cases)"
+    notebook.show_verdicts(nb, {"01.gd_step": verdict})
+    checks = [c for c in nb.cells if notebook.CHECK in notebook.tags(c)]
+    shown = {notebook.qid(c): c.outputs for c in checks}
+    assert shown["01.gd_step"] == [{"output_type": "stream", "name": "stdout", "text": verdict + "\n"}]
+    assert "passed (5 cases)" in shown["01.max_stable_lr"][0]["text"]  # the others as they were
 
 
 def test_check_cells_are_restored_deduplicated_and_reinserted():
