@@ -121,7 +121,8 @@ def test_verdicts_replace_the_check_cells_output():
     notebook.show_verdicts(nb, {"01.gd_step": verdict})
     checks = [c for c in nb.cells if notebook.CHECK in notebook.tags(c)]
     shown = {notebook.qid(c): c.outputs for c in checks}
-    assert shown["01.gd_step"] == [{"output_type": "stream", "name": "stdout", "text": verdict + "\n"}]
+    stream = {"output_type": "stream", "name": "stdout", "text": verdict + "\n"}
+    assert shown["01.gd_step"] == [stream]
     assert "passed (5 cases)" in shown["01.max_stable_lr"][0]["text"]  # the others as they were
 
 
