@@ -89,17 +89,34 @@ def test_the_sandbox_sees_no_network_no_files_and_no_processes_of_the_machine(se
     except OSError:
         facts["dns"] = False
     facts["interfaces"] = [name for _, name in socket.if_nameindex()]
-    facts["checkout"] = os.path.exists(%r)
+    facts["checkout"] = os.path.exists(CHECKOUT)
     print(json.dumps(facts))
-    """ % str(ROOT / "README.md")
+    """
+    facts = f"CHECKOUT = {str(ROOT / 'README.md')!r}\n" + dedent(facts)
     result, executed = run(setup, tmp_path, facts)
     seen = json.loads(printed(executed, 0))
     assert seen["dns"] is False and seen["interfaces"] == ["lo"]
     assert seen["checkout"] is False  # the repository is not there, only the package's copy
     assert seen["pids"] <= 6  # bwrap's init, the runner, the kernel and its helpers: no more
     assert seen["home"] == "/grading/home"
-    assert set(seen["root"]) <= {"usr", "bin", "sbin", "lib", "lib32", "lib64", "etc", "proc",
-                                 "dev", "tmp", "grading", "root", "work", "home", "opt", "srv"}
+    assert set(seen["root"]) <= {
+        "usr",
+        "bin",
+        "sbin",
+        "lib",
+        "lib32",
+        "lib64",
+        "etc",
+        "proc",
+        "dev",
+        "tmp",
+        "grading",
+        "root",
+        "work",
+        "home",
+        "opt",
+        "srv",
+    }
     if os.getuid() == 0:
         assert seen["uid"] == 65534  # nobody: no capabilities, nothing of root's to read
 
@@ -186,7 +203,7 @@ def test_each_way_of_failing_is_named_and_costs_only_its_exercise(
     assert all(v["status"] == "passed" for name, v in verdicts.items() if name != "gd_step")
 
 
-def test_without_bubblewrap_the_grader_refuses_and_says_how_to_fix_it(tmp_path, monkeypatch, capsys):
+def test_without_bubblewrap_the_grader_refuses_and_says_why(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
     solved = ROOT / "solutions" / "01_gradient_descent.ipynb"
     code = batch.main([str(solved), "--out", str(tmp_path / "out")])
