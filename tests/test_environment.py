@@ -8,6 +8,8 @@ import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# conda-forge names for PyPI packages whose names differ there.
+CONDA_NAMES = {"build": "python-build"}
 
 
 def _split(requirement):
@@ -22,6 +24,7 @@ def drift(pyproject_text, environment_text):
     wanted = dict(
         _split(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
     )
+    wanted = {CONDA_NAMES.get(name, name): bound for name, bound in wanted.items()}
     wanted["python"] = project["requires-python"]
     env = yaml.safe_load(environment_text)["dependencies"]
     conda = dict(_split(d) for d in env if isinstance(d, str) and d != "pip")
@@ -47,3 +50,4 @@ def test_drift_is_detected():
     assert drift(pyproject, env.replace("numpy>=", "numpy>=0.0+")) != []
     assert drift(pyproject, env.replace("  - matplotlib", "  # - matplotlib")) != []
     assert drift(pyproject, env.replace("- -e .", "- lrcourse")) != []
+    assert drift(pyproject, env.replace("- python-build", "- build")) != []
