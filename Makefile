@@ -37,8 +37,10 @@ bench: $(STAMP)
 book: $(STAMP)
 	$(PY) tools/build_book.py
 
+# The learners' notebooks from the solutions, and the mutants' results the package matches against.
 exercises: $(STAMP)
 	$(PY) tools/make_exercises.py
+	$(PY) tools/record_mistakes.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -2,21 +2,25 @@
 
 These run in-process against the specs (no kernel, no sandbox), so they are fast; they are what
 keeps a case list from rewarding a common mistake, or from punishing a correct answer written
-differently.
+differently. The mutants and alternates are test data (``exercise_data``); the package knows the
+mutants only by their recorded results, which must match what they return now.
 """
 
+import importlib.util
 import inspect
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+from exercise_data import ALTERNATES, MUTANTS
 
 from lrcourse.check import run_check
 from lrcourse.grading import judge, spec, values
 
 EXERCISES = [e for lecture in spec.lectures().values() for e in lecture.exercises]
-MUTANTS = [(e, m) for e in EXERCISES for m in e.mutants]
-ALTERNATES = [(e, i, a) for e in EXERCISES for i, a in enumerate(e.alternates)]
+EACH_MUTANT = [(e, m) for e in EXERCISES for m in MUTANTS.get(e.id, [])]
+EACH_ALTERNATE = [(e, i, a) for e in EXERCISES for i, a in enumerate(ALTERNATES.get(e.id, []))]
 
 
 def _norm(text):
@@ -35,7 +39,9 @@ def test_ids_are_unique():
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_the_reference_passes_and_the_spec_is_complete(exercise):
     assert run_check(exercise.id, exercise.reference).passed
-    assert len(exercise.mutants) >= 3 and exercise.alternates, "name mistakes and other answers"
+    assert len(MUTANTS.get(exercise.id, [])) >= 3 and ALTERNATES.get(exercise.id), (
+        "name mistakes and other answers in tests/exercise_data"
+    )
     names = list(inspect.signature(exercise.reference).parameters)
     assert names == exercise.parameters, "cases list the inputs in the function's order"
 
@@ -49,22 +55,61 @@ def test_the_reference_does_not_change_the_cases(exercise):
     assert judge._call_trusted(exercise.reference, before[0]) == judge.expected_outputs(exercise)[0]
 
 
-@pytest.mark.parametrize("exercise, mutant", MUTANTS, ids=[f"{e.id}-{m.name}" for e, m in MUTANTS])
+@pytest.mark.parametrize(
+    "exercise, mutant", EACH_MUTANT, ids=[f"{e.id}-{m.name}" for e, m in EACH_MUTANT]
+)
 def test_every_mutant_fails_with_a_hint_for_its_mistake(exercise, mutant):
     verdict = run_check(exercise.id, mutant.fn)
     assert verdict.status == "failed", str(verdict)
     # The hint shown is this mutant's own, or that of a mutant giving the same wrong value on the
     # first failing case, or the input-mutation hint; never a crash or a generic message.
-    hints = [_norm(m.hint) for m in exercise.mutants] + [_norm(exercise.hint("mutated"))]
+    hints = [_norm(m.hint) for m in MUTANTS[exercise.id]] + [_norm(exercise.hint("mutated"))]
     assert any(h in _norm(str(verdict)) for h in hints), str(verdict)
 
 
 @pytest.mark.parametrize(
-    "exercise, i, alternate", ALTERNATES, ids=[f"{e.id}-{i}" for e, i, _ in ALTERNATES]
+    "exercise, i, alternate", EACH_ALTERNATE, ids=[f"{e.id}-{i}" for e, i, _ in EACH_ALTERNATE]
 )
 def test_every_correct_answer_written_differently_passes(exercise, i, alternate):
     verdict = run_check(exercise.id, alternate)
     assert verdict.passed, str(verdict)
+
+
+def _record_mistakes():
+    path = Path(__file__).resolve().parents[1] / "tools" / "record_mistakes.py"
+    module_spec = importlib.util.spec_from_file_location("record_mistakes", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def test_the_recorded_mistakes_are_what_the_mutants_return_now():
+    # check() and the grader match a wrong answer against these recorded results. They may differ
+    # in the last bits on another machine (BLAS), so they are compared as the matching compares.
+    tool = _record_mistakes()
+    recorded, now = judge._mistakes(), json.loads(tool.dumps(tool.record()))
+    fix = "a case or a mutant changed: run python tools/record_mistakes.py"
+    assert sorted(recorded) == sorted(now), fix
+    for qid, mistakes in now.items():
+        exercise, was = spec.exercise(qid), recorded[qid]
+        names = [(m["name"], m["hint"]) for m in mistakes]
+        assert [(m["name"], m["hint"]) for m in was] == names, f"{qid}: {fix}"
+        for old, new in zip(was, mistakes):
+            assert len(old["outputs"]) == len(new["outputs"]), f"{qid}: {fix}"
+            for i, (a, b) in enumerate(zip(old["outputs"], new["outputs"])):
+                close = None not in (a, b) and not judge.compare(b, a, exercise.rtol, exercise.atol)
+                assert a == b or close, f"{qid}, mutant {new['name']!r}, case {i + 1}: {fix}"
+
+
+def test_a_hidden_case_failed_as_a_mutant_fails_it_shows_that_mutants_hint():
+    # The recorded results cover the hidden cases too, after the visible ones, as the grader runs.
+    exercise = spec.exercise("01.max_stable_lr")
+    expected, visible = judge.expected_outputs(exercise, hidden=True), len(exercise.cases)
+    mistake = judge._mistakes()[exercise.id][0]
+    results = [*expected[:visible], mistake["outputs"][visible]]
+    outcomes = [dict(timeout=False, error=None, result=r, mutated=[]) for r in results]
+    verdict = str(judge.judge(exercise, outcomes, hidden=True))
+    assert "failed a hidden case" in verdict and _norm(mistake["hint"]) in _norm(verdict), verdict
 
 
 def test_the_first_failing_case_names_the_off_by_one():
@@ -159,7 +204,7 @@ def test_the_reference_answers_every_hidden_case_with_finite_numbers(exercise):
 def test_every_correct_answer_passes_every_hidden_case(exercise):
     for h in exercise.hidden_cases:
         expected = _outcome(exercise.reference, h.case)
-        for i, alternate in enumerate(exercise.alternates):
+        for i, alternate in enumerate(ALTERNATES[exercise.id]):
             got = _outcome(alternate, h.case)
             problem = judge.compare(expected, got, exercise.rtol, exercise.atol)
             assert problem is None, f"alternate {i}, hidden case {h.what!r}: {problem}"

@@ -2,6 +2,9 @@
 
 The model problem is the quadratic f(x) = 1/2 x^T H x with H symmetric positive definite, whose
 gradient is H x. References come from ``lrcourse.optimizers.sgd`` and ``lrcourse.problems``.
+
+The mistakes the cases are built to catch, each with its hint, and other correct answers are
+test data: ``tests/exercise_data/ex01.py``.
 """
 
 import numpy as np
@@ -9,7 +12,7 @@ import numpy as np
 from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic, quadratic
 
-from .spec import Exercise, Hidden, Mutant
+from .spec import Exercise, Hidden
 
 TITLE = "Gradient descent and the learning rate"
 NOTEBOOK = "01_gradient_descent"
@@ -61,18 +64,6 @@ def _gd_step(params, grads, lr):
     return opt.step(params, grads, opt.init(params))[0]
 
 
-def _gd_step_in_place(params, grads, lr):
-    params -= lr * grads
-    return params
-
-
-def _gd_step_loop(params, grads, lr):
-    out = np.array(params, dtype=float)
-    for i in np.ndindex(out.shape):
-        out[i] = out[i] - lr * grads[i]
-    return out
-
-
 gd_step = Exercise(
     id="01.gd_step",
     title="One step of gradient descent",
@@ -83,35 +74,6 @@ gd_step = Exercise(
         dict(params=A([0.0, 0.0, 0.0]), grads=A([1.0, 2.0, 3.0]), lr=1e-3),
         dict(params=A([[1.0, 2.0], [3.0, 4.0]]), grads=A([[0.1, -0.2], [1.0, 1.0]]), lr=0.5),
         dict(params=A([2.0, -1.0]), grads=A([0.0, 0.0]), lr=10.0),
-    ],
-    mutants=[
-        Mutant(
-            "wrong sign",
-            lambda params, grads, lr: params + lr * grads,
-            "The gradient points uphill; gradient descent steps the other way: "
-            "params - lr * grads.",
-        ),
-        Mutant(
-            "lr ignored",
-            lambda params, grads, lr: params - grads,
-            "Scale the gradient by the learning rate before subtracting it.",
-        ),
-        Mutant(
-            "lr divides",
-            lambda params, grads, lr: params - grads / lr,
-            "The learning rate multiplies the gradient; it does not divide it.",
-        ),
-        Mutant(
-            "step only",
-            lambda params, grads, lr: -lr * grads,
-            "Return the new parameters, params - lr * grads, not only the change.",
-        ),
-        Mutant("in place", _gd_step_in_place, "(reported as a mutated input)"),
-    ],
-    alternates=[
-        lambda params, grads, lr: np.subtract(params, lr * grads),
-        lambda params, grads, lr: params + (-lr) * grads,
-        _gd_step_loop,
     ],
     hidden_cases=[
         Hidden(
@@ -168,40 +130,6 @@ def _gradient_descent(hessian, x0, lr, steps):
     return quadratic_path(sgd(lr=lr), hessian, x0, steps)
 
 
-def _gd_with(update_count, start=True, grad=lambda h, x, x0: h @ x, sign=-1.0):
-    """Wrong gradient-descent loops: too few/many updates, no start, a wrong gradient."""
-
-    def run(hessian, x0, lr, steps):
-        x, path = x0, [x0] if start else []
-        for _ in range(max(update_count(steps), 0)):
-            x = x + sign * lr * grad(hessian, x, x0)
-            path.append(x)
-        return np.array(path).reshape(-1, len(x0))
-
-    return run
-
-
-def _gd_aliased(hessian, x0, lr, steps):
-    x, path = x0, [x0]
-    for _ in range(steps):
-        x -= lr * hessian @ x  # changes x0 itself, and every row of path is the same array
-        path.append(x)
-    return np.array(path)
-
-
-def _gd_closed_form(hessian, x0, lr, steps):
-    contraction = np.eye(len(x0)) - lr * hessian  # x_k = (I - lr H)^k x0
-    return np.array([np.linalg.matrix_power(contraction, k) @ x0 for k in range(steps + 1)])
-
-
-def _gd_preallocated(hessian, x0, lr, steps):
-    path = np.empty((steps + 1, len(x0)))
-    path[0] = x0
-    for k in range(steps):
-        path[k + 1] = path[k] - lr * (hessian @ path[k])
-    return path
-
-
 _OFF_BY_ONE = (
     "Count the rows: `steps` updates visit steps + 1 points, the start x0 first and then one "
     "point after each update."
@@ -219,28 +147,6 @@ gradient_descent = Exercise(
         dict(hessian=DENSE, x0=A([1.0, -1.0, 2.0]), lr=0.2, steps=6),
         dict(hessian=DIAG, x0=A([3.0, -1.0]), lr=0.1, steps=0),
     ],
-    mutants=[
-        Mutant("no start", _gd_with(lambda s: s, start=False), _OFF_BY_ONE),
-        Mutant("one update short", _gd_with(lambda s: s - 1), _OFF_BY_ONE),
-        Mutant("one update extra", _gd_with(lambda s: s + 1), _OFF_BY_ONE),
-        Mutant(
-            "wrong sign",
-            _gd_with(lambda s: s, sign=1.0),
-            "Step against the gradient: x - lr * H x. With + the iterates climb the bowl.",
-        ),
-        Mutant(
-            "gradient without H",
-            _gd_with(lambda s: s, grad=lambda h, x, x0: x),
-            "The gradient of 1/2 x^T H x is H x (hessian @ x), not x.",
-        ),
-        Mutant(
-            "stale gradient",
-            _gd_with(lambda s: s, grad=lambda h, x, x0: h @ x0),
-            "Evaluate the gradient at the current point x in every step, not at the start x0.",
-        ),
-        Mutant("aliased rows", _gd_aliased, "(reported as a mutated input)"),
-    ],
-    alternates=[_gd_closed_form, _gd_preallocated],
     hints={"shape": _OFF_BY_ONE},
     hidden_cases=path_hidden(dict(lr=0.15), dict(lr=0.015), dict(lr=0.3))
     + [
@@ -255,19 +161,6 @@ gradient_descent = Exercise(
 # --- 01.max_stable_lr --------------------------------------------------------------------------
 
 
-def _power_iteration(hessian):
-    v = np.ones(len(hessian))
-    for _ in range(500):
-        v = hessian @ v
-        v = v / np.linalg.norm(v)
-    return 2 / (v @ hessian @ v)  # the Rayleigh quotient of the top eigenvector is L
-
-
-_EIGEN = (
-    "The diagonal of H holds its eigenvalues only when H is diagonal; for the others use "
-    "np.linalg.eigvalsh(hessian)."
-)
-
 max_stable_lr = Exercise(
     id="01.max_stable_lr",
     title="The largest stable learning rate, 2 / L",
@@ -279,36 +172,6 @@ max_stable_lr = Exercise(
         dict(hessian=ONE),
         dict(hessian=A([[10.0, 0.0], [0.0, 1.0]])),
         dict(hessian=TURNED),
-    ],
-    mutants=[
-        Mutant(
-            "1/L",
-            lambda hessian: 1 / np.linalg.eigvalsh(hessian).max(),
-            "At lr = 1/L the stiffest direction reaches its minimum in one step; gradient "
-            "descent only diverges beyond twice that: 2 / L.",
-        ),
-        Mutant(
-            "2/mu",
-            lambda hessian: 2 / np.linalg.eigvalsh(hessian).min(),
-            "Use the largest eigenvalue L: the stiffest direction is the first to blow up.",
-        ),
-        Mutant("diagonal", lambda hessian: 2 / np.max(np.diag(hessian)), _EIGEN),
-        Mutant(
-            "trace",
-            lambda hessian: 2 / np.trace(hessian),
-            "The trace is the sum of all eigenvalues; the bound needs only the largest, L.",
-        ),
-        Mutant(
-            "Frobenius norm",
-            lambda hessian: 2 / np.linalg.norm(hessian),
-            "np.linalg.norm(H) is the Frobenius norm, not the largest eigenvalue; "
-            "np.linalg.norm(H, 2) or np.linalg.eigvalsh(H).max() is.",
-        ),
-    ],
-    alternates=[
-        lambda hessian: 2 / np.linalg.norm(hessian, 2),
-        lambda hessian: 2 / max(np.linalg.eigvals(hessian).real),
-        _power_iteration,
     ],
     hidden_cases=HESSIAN_HIDDEN,
 )
@@ -327,33 +190,6 @@ condition_number = Exercise(
         dict(hessian=DENSE),
         dict(hessian=ONE),
         dict(hessian=TURNED),
-    ],
-    mutants=[
-        Mutant(
-            "inverted",
-            lambda hessian: np.linalg.eigvalsh(hessian).min() / np.linalg.eigvalsh(hessian).max(),
-            "The condition number is largest / smallest eigenvalue, so it is at least 1. "
-            "np.linalg.eigvalsh returns them in ascending order.",
-        ),
-        Mutant(
-            "diagonal",
-            lambda hessian: np.max(np.diag(hessian)) / np.min(np.diag(hessian)),
-            _EIGEN,
-        ),
-        Mutant(
-            "difference",
-            lambda hessian: np.ptp(np.linalg.eigvalsh(hessian)),
-            "It is the ratio L / mu, not the difference L - mu: scaling H must not change it.",
-        ),
-        Mutant(
-            "square root",
-            lambda hessian: np.sqrt(np.linalg.cond(hessian)),
-            "kappa = L / mu itself; its square root comes later, with momentum.",
-        ),
-    ],
-    alternates=[
-        lambda hessian: np.linalg.cond(hessian),
-        lambda hessian: (lambda s: s[0] / s[-1])(np.linalg.svd(hessian, compute_uv=False)),
     ],
     hidden_cases=HESSIAN_HIDDEN,
 )

@@ -3,6 +3,9 @@
 Ill-conditioning and the best constant rate 2 / (mu + L) on the quadratic f(x) = 1/2 x^T H x;
 then stochastic gradients g = H x + noise, and the noise floor lr sigma^2 / (2 (2 - lr L)) that no
 constant rate gets below, which is what motivates decaying the rate.
+
+The mistakes the cases are built to catch, each with its hint, and other correct answers are
+test data: ``tests/exercise_data/ex02.py``.
 """
 
 import numpy as np
@@ -11,7 +14,7 @@ from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic, noisy_quadratic
 
 from .ex01 import DENSE, DIAG, FIVE, FIVE_X0, HESSIAN_HIDDEN, STIFF, TILTED, TURNED
-from .spec import Exercise, Hidden, Mutant
+from .spec import Exercise, Hidden
 
 TITLE = "The constant learning rate"
 NOTEBOOK = "02_constant_lr"
@@ -23,12 +26,6 @@ REVIEW = {
 }
 
 A = np.array
-
-
-def _eig(hessian):
-    """(mu, L): the smallest and largest eigenvalue."""
-    ev = np.linalg.eigvalsh(hessian)
-    return ev[0], ev[-1]
 
 
 # --- 02.best_constant_lr -----------------------------------------------------------------------
@@ -50,40 +47,6 @@ best_constant_lr = Exercise(
         dict(hessian=A([[5.0]])),
         dict(hessian=TURNED),
     ],
-    mutants=[
-        Mutant(
-            "2/L",
-            lambda hessian: 2 / _eig(hessian)[1],
-            "2 / L is where gradient descent stops converging, not its best rate. The best rate "
-            "balances the flattest and the stiffest direction: 2 / (mu + L).",
-        ),
-        Mutant(
-            "1/L",
-            lambda hessian: 1 / _eig(hessian)[1],
-            "1 / L is safe, but slower than needed: the best rate is 2 / (mu + L).",
-        ),
-        Mutant(
-            "half",
-            lambda hessian: 1 / sum(_eig(hessian)),
-            "Check the factor 2: the rate is 2 / (mu + L).",
-        ),
-        Mutant(
-            "difference",
-            lambda hessian: 2 / np.ptp(_eig(hessian)),
-            "mu + L, a sum: the rate that makes |1 - lr mu| equal |1 - lr L|.",
-        ),
-        Mutant(
-            "trace",
-            lambda hessian: 2 / np.trace(hessian),
-            "mu + L equals the trace only for a 2x2 matrix; use the extreme eigenvalues.",
-        ),
-    ],
-    alternates=[
-        lambda hessian: 1 / ((_eig(hessian)[0] + _eig(hessian)[1]) / 2),
-        lambda hessian: (
-            2 / (min(np.linalg.eigvals(hessian).real) + max(np.linalg.eigvals(hessian).real))
-        ),
-    ],
     hidden_cases=HESSIAN_HIDDEN,
 )
 
@@ -103,40 +66,6 @@ convergence_factor = Exercise(
         dict(hessian=DIAG, lr=2 / 11),
         dict(hessian=DENSE, lr=0.3),
         dict(hessian=TURNED, lr=0.015),
-    ],
-    mutants=[
-        Mutant(
-            "no absolute value",
-            lambda hessian, lr: np.max(1 - lr * np.linalg.eigvalsh(hessian)),
-            "A factor 1 - lr * lambda below -1 also grows the error (it flips sign each step): "
-            "take the absolute value, |1 - lr * lambda|.",
-        ),
-        Mutant(
-            "only L",
-            lambda hessian, lr: abs(1 - lr * _eig(hessian)[1]),
-            "Small rates are limited by the flattest direction (mu), large ones by the stiffest "
-            "(L): take the largest |1 - lr * lambda| over all eigenvalues.",
-        ),
-        Mutant(
-            "only mu",
-            lambda hessian, lr: abs(1 - lr * _eig(hessian)[0]),
-            "Large rates are limited by the stiffest direction (L): take the largest "
-            "|1 - lr * lambda| over all eigenvalues, not only mu's.",
-        ),
-        Mutant(
-            "smallest",
-            lambda hessian, lr: np.min(np.abs(1 - lr * np.linalg.eigvalsh(hessian))),
-            "The slowest direction decides: the largest |1 - lr * lambda|, not the smallest.",
-        ),
-        Mutant(
-            "squared",
-            lambda hessian, lr: np.max(np.abs(1 - lr * np.linalg.eigvalsh(hessian))) ** 2,
-            "That is the factor for the loss; the task asks for the distance to the minimum.",
-        ),
-    ],
-    alternates=[
-        lambda hessian, lr: max(abs(1 - lr * _eig(hessian)[0]), abs(1 - lr * _eig(hessian)[1])),
-        lambda hessian, lr: np.linalg.norm(np.eye(len(hessian)) - lr * hessian, 2),
     ],
     hidden_cases=[
         Hidden("a larger, dense Hessian (5 x 5)", dict(hessian=FIVE, lr=0.2)),
@@ -162,41 +91,6 @@ def _sweep(hessian, x0, lrs, steps):
     return problem.loss(params)
 
 
-def _sweep_with(transform=lambda path, h: 0.5 * path[-1] @ h @ path[-1], extra=0):
-    """Wrong sweeps: a different final number, or a different number of updates."""
-
-    def run(hessian, x0, lrs, steps):
-        out = []
-        for lr in lrs:
-            x, path = x0, [x0]
-            for _ in range(max(steps + extra, 0)):
-                x = x - lr * hessian @ x
-                path.append(x)
-            out.append(transform(path, hessian))
-        return np.array(out)
-
-    return run
-
-
-def _sweep_loops(hessian, x0, lrs, steps):
-    losses = np.zeros(len(lrs))
-    for i, lr in enumerate(lrs):
-        x = x0.copy()
-        for _ in range(steps):
-            x = x - lr * (hessian @ x)
-        losses[i] = 0.5 * x @ hessian @ x
-    return losses
-
-
-def _sweep_closed_form(hessian, x0, lrs, steps):
-    ev, vecs = np.linalg.eigh(hessian)
-    z0 = vecs.T @ x0  # coordinates along the eigenvectors shrink independently
-    z = z0 * (1 - np.asarray(lrs)[:, None] * ev) ** steps
-    return 0.5 * np.sum(ev * z**2, axis=1)
-
-
-_STEPS = "Run exactly `steps` updates for every rate, then take the loss of the last point."
-
 lr_sweep = Exercise(
     id="02.lr_sweep",
     title="A sweep over learning rates",
@@ -208,31 +102,6 @@ lr_sweep = Exercise(
         dict(hessian=DENSE, x0=A([1.0, 0.0, -1.0]), lrs=A([0.05, 0.4]), steps=30),
         dict(hessian=DIAG, x0=A([1.0, -2.0]), lrs=A([0.1, 0.3]), steps=0),
     ],
-    mutants=[
-        Mutant("one update short", _sweep_with(extra=-1), _STEPS),
-        Mutant("one update extra", _sweep_with(extra=1), _STEPS),
-        Mutant(
-            "no half",
-            _sweep_with(lambda path, h: path[-1] @ h @ path[-1]),
-            "The loss is f(x) = 1/2 x^T H x: keep the 1/2.",
-        ),
-        Mutant(
-            "distance",
-            _sweep_with(lambda path, h: np.linalg.norm(path[-1])),
-            "Report the loss f(x) = 1/2 x^T H x of the last point, not its distance to 0.",
-        ),
-        Mutant(
-            "best loss",
-            _sweep_with(lambda path, h: min(0.5 * x @ h @ x for x in path)),
-            "Report the loss after the last update, not the best loss along the way.",
-        ),
-        Mutant(
-            "start loss",
-            _sweep_with(lambda path, h: 0.5 * path[0] @ h @ path[0]),
-            "Each rate needs its own run from x0: the loss of x0 itself is the same for all.",
-        ),
-    ],
-    alternates=[_sweep_loops, _sweep_closed_form],
     hints={"shape": "Return one number per learning rate: an array of shape (len(lrs),)."},
     hidden_cases=[
         Hidden(
@@ -271,27 +140,6 @@ def _sgd_path(hessian, x0, lr, noise):
     return np.array(path)
 
 
-def _sgd_with(update, start=True, shift=0):
-    def run(hessian, x0, lr, noise):
-        x, path = x0, [x0] if start else []
-        for k in range(len(noise)):
-            x = update(x, lr, hessian, noise[(k + shift) % len(noise)])
-            path.append(x)
-        return np.array(path).reshape(-1, len(x0))
-
-    return run
-
-
-def _sgd_preallocated(hessian, x0, lr, noise):
-    path = np.zeros((len(noise) + 1, len(x0)))
-    path[0] = x0
-    for k, xi in enumerate(noise):
-        path[k + 1] = path[k] - lr * hessian @ path[k] - lr * xi
-    return path
-
-
-_RIGHT = lambda x, lr, h, xi: x - lr * (h @ x + xi)  # noqa: E731 (the mutants vary this line)
-
 sgd_path = Exercise(
     id="02.sgd_path",
     title="SGD with noisy gradients",
@@ -303,35 +151,6 @@ sgd_path = Exercise(
         dict(hessian=DIAG, x0=A([1.0, 1.0]), lr=0.05, noise=np.zeros((4, 2))),
         dict(hessian=DIAG, x0=A([0.5, -0.5]), lr=0.1, noise=np.zeros((0, 2))),
     ],
-    mutants=[
-        Mutant(
-            "noise not scaled",
-            _sgd_with(lambda x, lr, h, xi: x - lr * h @ x - xi),
-            "The noise is part of the gradient, so the learning rate scales it too: "
-            "x - lr * (H x + noise[k]).",
-        ),
-        Mutant(
-            "noise sign",
-            _sgd_with(lambda x, lr, h, xi: x - lr * (h @ x - xi)),
-            "The stochastic gradient is H x + noise[k]: add the noise to the gradient.",
-        ),
-        Mutant(
-            "noise one late",
-            _sgd_with(_RIGHT, shift=-1),
-            "Update k uses noise[k]: the first update uses noise[0].",
-        ),
-        Mutant(
-            "no start",
-            _sgd_with(_RIGHT, start=False),
-            "Return len(noise) + 1 points: the start x0 first, then one point per update.",
-        ),
-        Mutant(
-            "no noise",
-            _sgd_with(lambda x, lr, h, xi: x - lr * h @ x),
-            "Add noise[k] to the exact gradient H x in update k.",
-        ),
-    ],
-    alternates=[_sgd_preallocated],
     hints={"shape": "Return len(noise) + 1 points: the start x0 first, then one per update."},
     hidden_cases=[
         Hidden(
@@ -357,22 +176,6 @@ def _noise_floor(lr, L, sigma):
     return noisy_quadratic(curvatures=[L], sigma=sigma).noise_floor(lr)
 
 
-def _floor_no_inf(lr, L, sigma):
-    return lr * sigma**2 / (2 * (2 - lr * L))
-
-
-def _floor_where(lr, L, sigma):
-    lr = np.asarray(lr, dtype=float)
-    stable = lr * L < 2
-    return np.where(stable, lr * sigma**2 / (2 * np.where(stable, 2 - lr * L, 1.0)), np.inf)
-
-
-def _floor_loop(lr, L, sigma):
-    lrs = np.atleast_1d(np.asarray(lr, dtype=float))
-    out = [r * sigma**2 / (2 * (2 - r * L)) if r * L < 2 else np.inf for r in lrs]
-    return np.reshape(out, np.shape(lr))
-
-
 noise_floor = Exercise(
     id="02.noise_floor",
     title="The noise floor of constant-rate SGD",
@@ -385,43 +188,6 @@ noise_floor = Exercise(
         dict(lr=0.3, L=10.0, sigma=1.0),
         dict(lr=0.2, L=10.0, sigma=1.0),
     ],
-    mutants=[
-        Mutant(
-            "no half",
-            lambda lr, L, sigma: np.where(lr * L < 2, lr * sigma**2 / (2 - lr * L), np.inf),
-            "The floor is the expected loss, E[f] = L E[x^2] / 2: keep the 2 in 2 (2 - lr L).",
-        ),
-        Mutant(
-            "one minus",
-            lambda lr, L, sigma: np.where(lr * L < 2, lr * sigma**2 / (2 * (1 - lr * L)), np.inf),
-            "It is (2 - lr L), from 1 - (1 - lr L)^2 = lr L (2 - lr L).",
-        ),
-        Mutant(
-            "sigma not squared",
-            lambda lr, L, sigma: np.where(lr * L < 2, lr * sigma / (2 * (2 - lr * L)), np.inf),
-            "The noise enters through its variance, sigma ** 2.",
-        ),
-        Mutant(
-            "lr squared",
-            lambda lr, L, sigma: np.where(
-                lr * L < 2, lr**2 * sigma**2 / (2 * (2 - lr * L)), np.inf
-            ),
-            "One lr cancels: E[x^2] = lr^2 sigma^2 / (lr L (2 - lr L)); the floor has lr, not "
-            "lr ** 2.",
-        ),
-        Mutant(
-            "variance",
-            lambda lr, L, sigma: np.where(lr * L < 2, lr * sigma**2 / (L * (2 - lr * L)), np.inf),
-            "That is E[x^2]; the floor is the expected loss, L * E[x^2] / 2.",
-        ),
-        Mutant(
-            "no inf",
-            _floor_no_inf,
-            "For lr >= 2 / L SGD diverges and there is no floor: return np.inf there "
-            "(np.where(lr * L < 2, ..., np.inf)).",
-        ),
-    ],
-    alternates=[_floor_where, _floor_loop],
     hints={
         "error:ZeroDivisionError": (
             "At lr = 2 / L the denominator is 0: SGD does not settle at all, so return np.inf "

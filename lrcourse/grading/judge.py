@@ -6,10 +6,12 @@ disagree about what counts as right. It compares only the grader's own canonical
 name, and the rest with ``|got - expected| <= atol + rtol * |expected|``.
 """
 
+import json
 import textwrap
 import warnings
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import numpy as np
 
@@ -57,7 +59,7 @@ def encoded_cases(exercise, hidden=False):
 
 
 def _call_trusted(fn, args):
-    """Run the reference or a mutant (the spec's own code) on fresh inputs; encode the result."""
+    """Run trusted code (a reference, or a test's mutant) on fresh inputs; encode the result."""
     inputs = [values.decode_input(enc) for _, enc in args]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -174,15 +176,23 @@ def _inputs(args):
     return "\n".join(lines)
 
 
-def _matching_mutant(exercise, args, got):
-    """The first mutant whose (wrong) result equals the learner's on this case."""
-    for mutant in exercise.mutants:
-        try:
-            out = _call_trusted(mutant.fn, args)
-        except Exception:  # a mutant may fail on some inputs; then it simply does not match
-            continue
-        if out.get("kind") == "array" and compare(out, got, exercise.rtol, exercise.atol) is None:
-            return mutant
+@cache
+def _mistakes():
+    """Each exercise's recorded mistakes: [{"name", "hint", "outputs"}, ...] by exercise id.
+
+    The mistakes' code is test data (``tests/exercise_data``); the package ships only what each
+    returns on every case, visible then hidden (None where it returned no array), recorded by
+    ``tools/record_mistakes.py``. So naming a mistake runs no code at all."""
+    return json.loads(resources.files(__package__).joinpath("mistakes.json").read_text())
+
+
+def _matching_mistake(exercise, case, got):
+    """The hint of the first recorded mistake whose (wrong) result equals ``got`` on this case."""
+    for mistake in _mistakes().get(exercise.id, ()):
+        outputs = mistake["outputs"]
+        out = outputs[case] if case < len(outputs) else None  # a stale file names no mistake
+        if out is not None and compare(out, got, exercise.rtol, exercise.atol) is None:
+            return mistake["hint"]
     return None
 
 
@@ -252,7 +262,7 @@ def judge(exercise, outcomes, fate=None, hidden=False):
         problem = compare(expected[i], got, exercise.rtol, exercise.atol)
         if problem:
             symptom, text = problem
-            mutant = _matching_mutant(exercise, args, got) if symptom != "type" else None
+            mistake = _matching_mistake(exercise, i, got) if symptom != "type" else None
             warning = _wrap("warning", out["warning"]) if out.get("warning") else ""
             shown = (
                 [_wrap("problem", _SECRET.get(symptom, _SECRET["value"]))]
@@ -269,7 +279,7 @@ def judge(exercise, outcomes, fate=None, hidden=False):
                 inputs,
                 *shown,
                 warning,
-                _wrap("hint", mutant.hint if mutant else exercise.hint(symptom)),
+                _wrap("hint", mistake or exercise.hint(symptom)),
                 passed_cases=i,
             )
     cases = f"{visible} cases" + (f" and {n - visible} hidden cases" if n > visible else "")

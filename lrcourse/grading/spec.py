@@ -1,28 +1,29 @@
-"""What an exercise is: a reference, a list of cases, a tolerance, and the mistakes it expects.
+"""What an exercise is: a reference, a list of cases, hidden cases, hints and a tolerance.
 
 One module per lecture (``ex01.py``, ``ex02.py``, ...) defines ``TITLE``, ``NOTEBOOK``, a list
 ``EXERCISES`` of ``Exercise`` objects and, optionally, ``REVIEW``: text that the batch grader flags
 for a human look when a submission contains it (a flag changes no score), and ``ALLOW``: the
 modules of ``lrcourse`` the lecture's notebook may import when the batch grader runs it (its
 experiments' problems, say). In the grader's sandbox nothing else of the package exists, the
-reference answers least of all. Everything else
-(``check()``, the batch grader, the mutant tests, the generator) reads them from here. A new
-lecture adds a module and nothing else.
+reference answers least of all. Everything else (``check()``, the batch grader, the generator)
+reads them from here. A new lecture adds a module here, and its test data under ``tests/``.
 
     Exercise(
         id="01.gd_step",                          # lecture, a dot, the learner's function name
         reference=lambda params, grads, lr: ...,  # the right answer, built from lrcourse
         cases=[dict(params=np.array([1.0, -2.0]), grads=np.array([0.5, 0.5]), lr=0.1)],
-        mutants=[Mutant("wrong sign", lambda params, grads, lr: params + lr * grads,
-                        "Step against the gradient: params - lr * grads.")],
-        alternates=[lambda params, grads, lr: np.subtract(params, lr * grads)],
+        hidden_cases=[Hidden("lr = 0", dict(params=..., grads=..., lr=0.0))],
     )
 
 A case is a dict of inputs in the order of the function's parameters: the learner's function is
-called positionally, so renaming a parameter does not break it. Mutants are common mistakes: the
-tests require each to fail, and when an answer gives exactly a mutant's (wrong) result, ``check``
-shows that mutant's hint. Alternates are other correct answers (a loop, a closed form): the tests
-require each to pass, which keeps the cases from rewarding one way of writing the answer.
+called positionally, so renaming a parameter does not break it.
+
+The mistakes an exercise expects are test data, not code of the package: each lecture's mutants
+(common wrong answers, each with a hint) and alternates (other correct answers) live in
+``tests/exercise_data/``, where the tests require every mutant to fail and every alternate to
+pass. What ships is each mutant's recorded result on every case (``mistakes.json``, written by
+``tools/record_mistakes.py``): when an answer gives exactly a mutant's wrong result, ``judge``
+shows that mutant's hint.
 """
 
 import importlib
@@ -55,15 +56,6 @@ DEFAULT_HINTS = {
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity (cases hold arrays)
-class Mutant:
-    """A plausible wrong answer, and the hint to show a learner whose answer behaves like it."""
-
-    name: str
-    fn: Callable
-    hint: str
-
-
-@dataclass(frozen=True, eq=False)
 class Hidden:
     """A case graded by ``lrcourse-grade`` only: ``check()`` never shows or runs it.
 
@@ -83,8 +75,6 @@ class Exercise:
     id: str
     reference: Callable
     cases: list
-    mutants: list = field(default_factory=list)
-    alternates: list = field(default_factory=list)
     hints: dict = field(default_factory=dict)
     rtol: float = 1e-7
     atol: float = 1e-10
