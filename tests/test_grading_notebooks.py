@@ -123,7 +123,7 @@ def test_verdicts_replace_the_check_cells_output():
     shown = {notebook.qid(c): c.outputs for c in checks}
     stream = {"output_type": "stream", "name": "stdout", "text": verdict + "\n"}
     assert shown["01.gd_step"] == [stream]
-    assert shown["01.max_stable_lr"][0]["text"].startswith("01.max_stable_lr: passed (")  # as stored
+    assert shown["01.max_stable_lr"][0]["text"].startswith("01.max_stable_lr: passed (")
 
 
 def test_check_cells_are_restored_deduplicated_and_reinserted():
