@@ -156,12 +156,13 @@ def bwrap_command(view, argv):
         cmd += ["--unshare-user"]
     for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
         cmd += ["--ro-bind-try", system, system]
+    # /tmp first: mounts apply in order, and a Python installed under /tmp must stay visible.
+    cmd += ["--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp"]
     for folder in _python_dirs():
         cmd += [*_parents(folder), "--ro-bind", str(folder), str(folder)]
     # The stripped package where the real one would be found, whichever way it was installed.
     cmd += [*_parents(PACKAGE), "--ro-bind", str(view), str(PACKAGE)]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
-    cmd += ["--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp"]
     cmd += ["--perms", "0777", "--size", str(SCRATCH_MB * 2**20), "--tmpfs", "/grading"]
     cmd += ["--chdir", "/grading", "--clearenv"]
     for name, value in ENV.items():
