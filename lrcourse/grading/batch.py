@@ -351,7 +351,7 @@ def grade_many(paths, out, setup, jobs=None, progress=None, regrade=False):
             result = grade_one(paths[i], names[i], setup, running)
         except Exception as exc:  # a grader bug costs this submission, reported, not the batch
             result = {"submission": str(paths[i]), "name": names[i], "exercises": {}}
-            result.update(notes=[], flags=[], error=f"internal grader error: {exc!r}")
+            result.update(notes=[], flags=[], error=f"internal grader error: {exc!r}", seconds=0)
         executed = result.pop("executed", None)
         with lock:
             saved = os.path.join(out, "notebooks", f"{names[i]}.ipynb")

@@ -165,7 +165,8 @@ def bwrap_command(view, argv):
     cmd += ["--proc", "/proc", "--dev", "/dev"]
     cmd += ["--perms", "0777", "--size", str(SCRATCH_MB * 2**20), "--tmpfs", "/grading"]
     cmd += ["--chdir", "/grading", "--clearenv"]
-    for name, value in ENV.items():
+    # The package's folder on the path too: the grader may run from a checkout, not installed.
+    for name, value in {**ENV, "PYTHONPATH": str(PACKAGE.parent)}.items():
         cmd += ["--setenv", name, value]
     return cmd + ["--", *argv]
 
