@@ -7,6 +7,7 @@
   image beside the widget view (see ``_repr_mimebundle_`` in lrcourse/widgets.py): the site shows
   that image, with the explorer's title as its alt text and a note that the sliders move in
   Jupyter.
+- Thebe's scripts are left out (see drop_thebe).
 - _static/lrcourse.css fixes the theme's layout of MathJax 2's inline math, and styles that note.
 """
 
@@ -49,6 +50,13 @@ def show_explorer_stills(app, doctree):
         bundle.parent.insert(bundle.parent.index(bundle) + 1, note)
 
 
+def drop_thebe(app, pagename, templatename, context, doctree):
+    # Thebe (live code cells) would fetch its code from a CDN on first use, and sphinx-thebe
+    # declares its settings twice, a JavaScript error on every page. The site does not use it:
+    # the Binder launch button opens a whole notebook instead.
+    context["script_files"] = [js for js in context["script_files"] if "thebe" not in str(js)]
+
+
 def add_static_files(app, config):
     config.html_static_path.append(str(Path(__file__).parent / "_static"))
 
@@ -57,5 +65,6 @@ def setup(app):
     app.connect("config-inited", add_static_files)
     app.add_css_file("lrcourse.css")
     app.connect("doctree-read", show_explorer_stills)
+    app.connect("html-page-context", drop_thebe)
     app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,11 +17,11 @@ where a missing browser is a failure: CI must not pass by testing nothing.
 See DEVELOPERS.md.
 """
 
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
+from browser.chromium import launch, missing_tool, skip_or_fail
 from browser.lab import REPO, JupyterLab
 from browser.notebook import (
     close_all,
@@ -35,15 +35,6 @@ from browser.notebook import (
     widget_trouble,
 )
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",  # tests often run as root in containers, where the sandbox cannot start
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 LECTURES = sorted((REPO / "notebooks").glob("*.ipynb"))
 FIXTURE = Path(__file__).parent / "browser" / "explorers.ipynb"  # the three core explorers
 REGISTERED = "registered_explorers.ipynb"  # written at startup: every lrcourse.explorers entry
@@ -65,25 +56,10 @@ def registered_explorers_notebook(path):
     return path
 
 
-def _missing_tool():
-    """Why the browser test cannot run here, or None."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python Playwright is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists():
-        return f"Chromium is not at {CHROMIUM} (apt-get install -y chromium, or set CHROMIUM)"
-    return None
-
-
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """One JupyterLab server for the whole session, serving copies of every notebook."""
-    reason = _missing_tool()
-    if reason and os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and the browser test cannot run: {reason}")
-    if reason:
-        pytest.skip(reason)
+    skip_or_fail(missing_tool(), "the browser test")
     root = tmp_path_factory.mktemp("lab")
     generated = registered_explorers_notebook(root / REGISTERED)
     with JupyterLab(root, [*LECTURES, FIXTURE, generated]) as server:
@@ -95,7 +71,7 @@ def browser(lab):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

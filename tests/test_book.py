@@ -1,0 +1,262 @@
+"""The course website (`make book`), built and read in a real (headless) browser.
+
+The session builds the site with tools/build_book.py, the script `make book` runs, into a
+temporary folder, serves it from 127.0.0.1 with Python's own HTTP server, and opens every page in
+Chromium through Playwright. Each page must
+
+- load, with no request for anything outside the site: the site must also work on a lab network
+  without internet access. Every request for another host is recorded and aborted, so it fails
+  the test without ever leaving the machine;
+- have its math typeset by MathJax (served by the site itself): no raw ``$$`` or ``\\(`` left;
+- show every image (``naturalWidth > 0``), and every link within the site must lead to a page
+  that exists, and to an anchor on it that exists;
+- for a lecture, show each explorer's still image with the note that its sliders move in Jupyter,
+  and have a Binder launch button.
+
+The site's search must also find "bias correction". Without Playwright, Chromium or Jupyter Book
+the test is skipped, except under ``CI=true``, where it fails (see tests/browser/chromium.py).
+"""
+
+import functools
+import importlib.util
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from browser.chromium import launch, missing_tool, skip_or_fail
+
+REPO = Path(__file__).resolve().parents[1]
+LECTURES = sorted((REPO / "notebooks").glob("*.ipynb"))
+EXERCISES = sorted((REPO / "exercises").glob("*.ipynb"))
+# Every page the site must have, and nothing else: no solutions.
+PAGES = [
+    "book/intro.html",
+    *(f"notebooks/{path.stem}.html" for path in LECTURES),
+    *(f"exercises/{path.stem}.html" for path in EXERCISES),
+    "docs/grading.html",
+    "docs/instructors.html",
+    "genindex.html",
+    "search.html",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _load_build_book():
+    spec = importlib.util.spec_from_file_location("build_book", REPO / "tools" / "build_book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The site's HTML folder, built as `make book` builds it."""
+    skip_or_fail(missing_tool(), "the website test")
+    if importlib.util.find_spec("jupyter_book") is None:
+        skip_or_fail("Jupyter Book is not installed (pip install -e '.[test]')", "the website test")
+    return _load_build_book().build(tmp_path_factory.mktemp("book"))
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    """The site's address: a local HTTP server on a free port of 127.0.0.1."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{httpd.server_port}"
+        httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+def _outside(url):
+    """Whether loading this URL would reach another machine (data:, blob:, about: stay here)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab that records what went wrong: requests outside the site (aborted, never
+    sent), failed or 4xx/5xx responses, and uncaught JavaScript errors."""
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    tab.outside, tab.failed, tab.js_errors = [], [], []
+
+    def guard(route):
+        if _outside(route.request.url):
+            tab.outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def request_failed(request):
+        # Those aborted above are recorded already; MathJax's about:blank font is no request.
+        if urlsplit(request.url).scheme in ("http", "https") and not _outside(request.url):
+            tab.failed.append(f"{request.failure} {request.url}")
+
+    context.route("**/*", guard)
+    tab.on("requestfailed", request_failed)
+    tab.on("response", lambda r: r.status >= 400 and tab.failed.append(f"{r.status} {r.url}"))
+    tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))
+    yield tab
+    context.close()
+
+
+@functools.cache
+def fetch(url):
+    """(HTTP status, the ids in the page) of a URL of the site; cached across pages."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            body = reply.read().decode("utf-8", errors="replace")
+            return reply.status, set(re.findall(r'\bid="([^"]+)"', body))
+    except urllib.error.HTTPError as error:
+        return error.code, set()
+
+
+# Resolves once MathJax has typeset the page (its startup ends after the first typesetting).
+TYPESET_JS = """async () => {
+    if (!document.querySelector(".math")) return "no math";
+    for (let waited = 0; !(window.MathJax && MathJax.Hub); waited += 100) {
+        if (waited > 20000) return "MathJax did not load";
+        await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    await new Promise(resolve => MathJax.Hub.Register.StartupHook("End", resolve));
+    await new Promise(resolve => MathJax.Hub.Queue(resolve));
+    return "typeset";
+}"""
+
+# Formulas Sphinx wrote that MathJax did not turn into math, TeX errors, and text outside code
+# that still shows TeX delimiters.
+MATH_TROUBLE_JS = """() => {
+    const formulas = Array.from(document.querySelectorAll(".math.notranslate"));
+    const untypeset = formulas.filter(el => !el.querySelector(".MathJax, .MathJax_Display"));
+    const errors = document.querySelectorAll(".MathJax .merror, .MathJax .noError");
+    const raw = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest("pre, code, script, style, textarea")) continue;
+        const text = node.textContent;
+        if (["$$", "\\\\(", "\\\\["].some(delimiter => text.includes(delimiter))) {
+            raw.push(text.trim().slice(0, 80));
+        }
+    }
+    return {
+        formulas: formulas.length,
+        untypeset: untypeset.map(el => el.textContent.trim().slice(0, 80)),
+        errors: Array.from(errors).map(el => el.textContent.slice(0, 80)),
+        raw,
+    };
+}"""
+
+# Every image, loaded eagerly; those that did not decode to a picture.
+BROKEN_IMAGES_JS = """async () => {
+    const images = Array.from(document.images);
+    for (const img of images) img.loading = "eager";
+    await Promise.all(images.map(img => img.decode().catch(() => null)));
+    const broken = images.filter(img => !(img.naturalWidth > 0));
+    return {count: images.length, broken: broken.map(img => img.src)};
+}"""
+
+
+def widget_outputs(notebook):
+    """How many outputs of a stored notebook are widget views (explorers)."""
+    cells = json.loads(notebook.read_text())["cells"]
+    outputs = [out for cell in cells for out in cell.get("outputs", [])]
+    return sum(WIDGET_VIEW in out.get("data", {}) for out in outputs)
+
+
+def test_the_site_has_every_page_and_nothing_else(site):
+    built = {
+        path.relative_to(site).as_posix()
+        for path in site.rglob("*.html")
+        if path.relative_to(site).parts[0] not in ("_static", "_sources")
+    }
+    assert built == {*PAGES, "index.html"}
+    assert not (site / "solutions").exists()
+    assert not list(site.rglob("*solution*"))
+
+
+def test_the_address_of_the_site_opens_the_course(server, page):
+    page.goto(f"{server}/")
+    page.wait_for_url("**/book/intro.html")
+    assert "learning-rate schedules" in page.locator("h1").first.inner_text()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page(server, page, path):
+    reply = page.goto(f"{server}/{path}")
+    assert reply.status == 200
+    assert page.evaluate(TYPESET_JS) != "MathJax did not load"
+
+    math = page.evaluate(MATH_TROUBLE_JS)
+    assert math["untypeset"] == [], f"formulas MathJax did not typeset: {math['untypeset']}"
+    assert math["errors"] == [], f"TeX errors: {math['errors']}"
+    assert math["raw"] == [], f"raw TeX in the text: {math['raw']}"
+    if path.startswith("notebooks/"):
+        assert math["formulas"] > 0  # every lecture has math: the check above did look at some
+
+    images = page.evaluate(BROKEN_IMAGES_JS)
+    assert images["broken"] == []
+    if path.startswith("notebooks/"):
+        assert images["count"] > 0  # every lecture has figures
+
+    links = page.evaluate("() => Array.from(document.links, a => a.href)")
+    internal = {link for link in links if not _outside(link) and link.startswith("http")}
+    assert len(internal) > 10  # the navigation at least: the check below did look at links
+    for link in sorted(internal):
+        target, anchor = urldefrag(link)
+        status, ids = fetch(target)
+        assert status == 200, f"{link}: HTTP {status}"
+        if anchor and target.endswith(".html"):
+            assert anchor in ids, f"{link}: no element with id {anchor!r} there"
+
+    if path.startswith("notebooks/"):
+        notebook = REPO / "notebooks" / Path(path).with_suffix(".ipynb").name
+        explorers = widget_outputs(notebook)
+        notes = page.locator(".lrcourse-still-note")
+        assert notes.count() == explorers
+        for i in range(explorers):  # the still image just above each note, with alt text
+            still = notes.nth(i).locator("xpath=preceding-sibling::*[1][self::img]")
+            assert still.count() == 1
+            assert "run the notebook" in still.get_attribute("alt")
+        assert page.locator(f'script[type="{WIDGET_VIEW}"]').count() == 0
+        binder = page.locator('a[href^="https://mybinder.org/v2/gh/"]')
+        assert binder.count() == 1
+        assert binder.get_attribute("href").endswith(f"lab/tree/{notebook.relative_to(REPO)}")
+
+    page.wait_for_load_state("networkidle")  # late requests (fonts, MathJax's parts) count too
+    assert page.outside == [], f"requests outside the site: {page.outside}"
+    assert page.failed == [], f"failed requests: {page.failed}"
+    assert page.js_errors == [], "\n".join(page.js_errors)
+
+
+def test_search_finds_bias_correction(server, page):
+    page.goto(f"{server}/search.html?q=bias+correction")
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for()
+    found = results.evaluate_all("items => items.map(li => li.querySelector('a').href)")
+    assert any(href.split("#")[0].endswith("notebooks/10_adam.html") for href in found), found
+    assert page.outside == []
