@@ -150,14 +150,15 @@ def _valid_outcome(outcome):
     """True when a case outcome has the form ``runner.call_case`` gives it."""
     if not isinstance(outcome, dict):
         return False
-    error = outcome.get("error")
+    error, result = outcome.get("error"), outcome.get("result")
     return (
         type(outcome.get("timeout")) is bool
+        and (outcome["timeout"] or error is not None or result is not None)  # something happened
         and isinstance(outcome.get("mutated"), list)
         and all(isinstance(m, str) for m in outcome["mutated"])
         and (outcome.get("warning") is None or isinstance(outcome["warning"], str))
         and (error is None or _valid_error(error))
-        and (outcome.get("result") is None or values.valid(outcome["result"]))
+        and (result is None or values.valid(result))
     )
 
 
@@ -213,7 +214,8 @@ def grade_one(path, name, setup, running=None):
         if reply is None:
             result["error"] = problem
         else:
-            notes = [str(n)[:300] for n in reply.get("notes", [])][:50]
+            notes = reply.get("notes") if isinstance(reply.get("notes"), list) else []
+            notes = [str(n)[:300] for n in notes][:50]
             result["notes"] += notes
             ran = _executed(reply, nb)
             verdicts = {e.id: _verdict(e, reply, ran, notes) for e in lecture.exercises}

@@ -265,10 +265,13 @@ def run(request, isolation, view, limits, wall, running=None):
     if stopped:
         return None, stopped
     try:
-        return json.loads(reply), None
+        reply = json.loads(reply)
     except ValueError:
+        reply = None
+    if not isinstance(reply, dict):
         code = proc.returncode
         return None, f"the sandbox ended without a result (exit code {code}: was it killed?)"
+    return reply, None
 
 
 def _feed(pipe, data):
