@@ -230,3 +230,21 @@ def test_the_trial_run_reports_a_sandbox_that_cannot_start(tmp_path, monkeypatch
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     with pytest.raises(RuntimeError, match="No permissions to create new namespace"):
         sandbox.choose("auto", tmp_path)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        None,
+        "passed",
+        {"01.gd_step": {"defined": True, "outcomes": "passed"}},
+        {"01.gd_step": {"defined": True, "outcomes": [{"timeout": False, "mutated": []}]}},
+        {"01.gd_step": {"defined": True, "outcomes": [{"timeout": "no", "mutated": []}]}},
+        {"01.gd_step": {"defined": True, "outcomes": [{"result": {"kind": "array"}}]}},
+    ],
+)
+def test_a_forged_reply_earns_nothing_and_breaks_nothing(answers):
+    # What comes back from a sandbox was written by code the student controls.
+    exercise = spec.exercise("01.gd_step")
+    verdict = batch._verdict(exercise, {"answers": answers}, {"cells": []}, [])
+    assert verdict.status == "missing" and not verdict.passed
