@@ -63,6 +63,9 @@ class JupyterLab:
         (served / "notebooks").mkdir(parents=True)
         for notebook in self.notebooks:
             shutil.copy(notebook, served / "notebooks" / notebook.name)
+        for entry in (REPO / "notebooks").iterdir():  # what the lectures read (data/)
+            if entry.suffix != ".ipynb" and not entry.name.startswith("."):
+                (served / "notebooks" / entry.name).symlink_to(entry)
         # The rest of the checkout is linked, not copied, so that a notebook's relative paths
         # (../tests/reference/...) lead where they do in the repository.
         for entry in REPO.iterdir():
