@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from browser.chromium import launch, missing_tool, skip_or_fail
+from browser.chromium import headless_chromium, missing_tool, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
 LECTURES = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -82,12 +82,8 @@ def server(site):
 
 @pytest.fixture(scope="session")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def _outside(url):

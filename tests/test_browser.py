@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser.chromium import launch, missing_tool, skip_or_fail
+from browser.chromium import headless_chromium, missing_tool, skip_or_fail
 from browser.lab import REPO, JupyterLab
 from browser.notebook import (
     close_all,
@@ -68,12 +68,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ Chromium is Debian's (``apt-get install -y chromium``), driven by Python Playwri
 ``CI=true``, where it fails: CI must not pass by testing nothing.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def skip_or_fail(reason, what):
         pytest.skip(reason)
 
 
-def launch(playwright):
-    """A headless Chromium with the flags above."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+@contextlib.contextmanager
+def headless_chromium():
+    """``with headless_chromium() as browser:`` a Playwright browser, closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
