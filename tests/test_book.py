@@ -13,7 +13,8 @@ Chromium through Playwright. Each page must
 - for a lecture, show each explorer's still image with the note that its sliders move in Jupyter,
   and have a Binder launch button.
 
-The site's search must also find "bias correction". Without Playwright, Chromium or Jupyter Book
+The site's search must also find "bias correction", and the GitHub Pages workflow must publish
+what `make book` builds. Without Playwright, Chromium or Jupyter Book
 the test is skipped, except under ``CI=true``, where it fails (see tests/browser/chromium.py).
 """
 
@@ -256,3 +257,17 @@ def test_search_finds_bias_correction(server, page):
     found = results.evaluate_all("items => items.map(li => li.querySelector('a').href)")
     assert any(href.split("#")[0].endswith("notebooks/10_adam.html") for href in found), found
     assert page.outside == []
+
+
+def test_the_pages_workflow_publishes_what_make_book_builds():
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "pages.yml").read_text())
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    uses = [step["uses"].split("@")[0] for step in steps if "uses" in step]
+    for action in ("configure-pages", "upload-pages-artifact", "deploy-pages"):
+        assert f"actions/{action}" in uses
+    assert any(step.get("run", "").startswith("make book") for step in steps)
+    upload = next(step for step in steps if "upload-pages-artifact" in step.get("uses", ""))
+    build_book = _load_build_book()
+    assert REPO / upload["with"]["path"] == build_book.html_folder(build_book.OUT)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
+OUT = REPO / "build" / "book"  # the site itself is in OUT/_build/html: see html_folder
 
 
 def command(out):
@@ -33,15 +34,20 @@ def command(out):
     ]  # fmt: skip
 
 
+def html_folder(out):
+    """Where jupyter-book puts the site when told to build into out."""
+    return Path(out) / "_build" / "html"
+
+
 def build(out):
     """Build the site; returns the folder of its HTML. Raises CalledProcessError on failure."""
     subprocess.run(command(out), cwd=REPO, check=True)
-    return Path(out) / "_build" / "html"
+    return html_folder(out)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=REPO / "build" / "book")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
