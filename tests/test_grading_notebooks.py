@@ -65,6 +65,31 @@ def test_the_generator_refuses_an_edited_check_cell():
     assert any("must read exactly" in p for p in make_exercises.validate(nb, "x.ipynb"))
 
 
+EXERCISES = [e for lecture in spec.lectures().values() for e in lecture.exercises]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_no_exercise_notebook_shows_its_key_expression(exercise):
+    # The generator refuses such a notebook; this names the exercise, and requires a key at all.
+    assert exercise.key, f"{exercise.id}: declare its key expression(s) in the spec (key=...)"
+    lecture = spec.lectures()[exercise.lecture]
+    path = ROOT / "solutions" / f"{lecture.notebook}.ipynb"
+    stub = make_exercises.make_exercise(nbformat.read(path, as_version=4))
+    visible = make_exercises._squeeze("\n".join(cell.source for cell in stub.cells))
+    for key in exercise.key:
+        assert make_exercises._squeeze(key) not in visible, f"{exercise.id} shows {key!r}"
+
+
+def test_the_generator_refuses_a_stub_that_states_the_formula():
+    nb = nbformat.read(ROOT / "solutions" / "03_step_decay.ipynb", as_version=4)
+    answer = next(c for c in nb.cells if notebook.qid(c) == "03.step_decay")
+    answer.source = answer.source.replace('"""', '"""Returns lr*gamma**(step//step_size). ', 1)
+    problems = make_exercises.give_aways(make_exercises.make_exercise(nb), "03.ipynb")
+    assert any("gives away 03.step_decay" in p for p in problems), problems
+    answer.metadata.setdefault("tags", []).append("solution-only")  # hidden from learners
+    assert not make_exercises.give_aways(make_exercises.make_exercise(nb), "03.ipynb")
+
+
 def _run_cells(path):
     """The namespace after running a notebook's setup and answer cells (no kernel needed)."""
     nb = nbformat.read(path, as_version=4)

@@ -12,7 +12,10 @@ cleared, cells tagged ``solution-only`` are dropped, and check cells are locked.
 
 Before writing, every solution notebook is checked against the exercise specs in
 ``lrcourse.grading``: each exercise has one answer cell and one check cell, tagged ``q:<id>``, and
-the check cell's source is exactly the pristine one the grader restores.
+the check cell's source is exactly the pristine one the grader restores. The generated notebook
+must not give an answer away: no visible cell (a stub, the task text, a summary) may contain an
+exercise's key expression (``Exercise.key``), compared with all whitespace removed; move such a
+cell behind the ``solution-only`` tag, or say the contract instead of the formula.
 """
 
 import argparse
@@ -80,6 +83,25 @@ def validate(nb, name):
     return problems
 
 
+def _squeeze(text):
+    return "".join(text.split())
+
+
+def give_aways(nb, name):
+    """Problems: the visible cells of exercise notebook ``nb`` that show a key expression."""
+    lecture = spec.lectures().get(nb.metadata.get("lrcourse", {}).get("lecture"))
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        text = _squeeze(cell.source)
+        for exercise in lecture.exercises if lecture else ():
+            for key in exercise.key:
+                if _squeeze(key) in text:
+                    problems.append(
+                        f"{name}: cell {index + 1} gives away {exercise.id}: it shows {key!r}"
+                    )
+    return problems
+
+
 def make_exercise(nb):
     """The student version of a solution notebook (a new notebook; ``nb`` is unchanged)."""
     nb = nbformat.from_dict(nb)
@@ -104,7 +126,9 @@ def generate(solutions, out):
     for path in sorted(Path(solutions).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         problems += validate(nb, path.name)
-        written[Path(out) / path.name] = nbformat.writes(make_exercise(nb)) + "\n"
+        exercise = make_exercise(nb)
+        problems += give_aways(exercise, path.name)
+        written[Path(out) / path.name] = nbformat.writes(exercise) + "\n"
     if problems:
         raise SystemExit("fix the solution notebooks first:\n" + "\n".join(problems))
     return written

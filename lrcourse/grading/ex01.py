@@ -66,6 +66,7 @@ def _gd_step(params, grads, lr):
 
 gd_step = Exercise(
     id="01.gd_step",
+    key=("params - lr * grads",),
     title="One step of gradient descent",
     reference=_gd_step,
     cases=[
@@ -137,6 +138,10 @@ _OFF_BY_ONE = (
 
 gradient_descent = Exercise(
     id="01.gradient_descent",
+    key=(
+        "x - lr * (hessian @ x)",
+        "lr * hessian @ x",
+    ),
     title="Gradient descent on a quadratic",
     reference=_gradient_descent,
     cases=[
@@ -163,6 +168,10 @@ gradient_descent = Exercise(
 
 max_stable_lr = Exercise(
     id="01.max_stable_lr",
+    key=(
+        "2 / L",
+        "2 / np.linalg.eigvalsh",
+    ),
     title="The largest stable learning rate, 2 / L",
     reference=lambda hessian: 2 / Quadratic(hessian).L,
     cases=[
@@ -182,6 +191,10 @@ max_stable_lr = Exercise(
 
 condition_number = Exercise(
     id="01.condition_number",
+    key=(
+        "L / mu",
+        "eigenvalues[-1] / eigenvalues[0]",
+    ),
     title="The condition number L / mu",
     reference=lambda hessian: Quadratic(hessian).condition,
     cases=[

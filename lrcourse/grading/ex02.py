@@ -38,6 +38,10 @@ def _best_lr(hessian):
 
 best_constant_lr = Exercise(
     id="02.best_constant_lr",
+    key=(
+        "2 / (mu + L)",
+        "2 / (eigenvalues[0] + eigenvalues[-1])",
+    ),
     title="The best constant learning rate, 2 / (mu + L)",
     reference=_best_lr,
     cases=[
@@ -56,6 +60,10 @@ best_constant_lr = Exercise(
 
 convergence_factor = Exercise(
     id="02.convergence_factor",
+    key=(
+        "|1 - lr * lambda|",
+        "np.abs(1 - lr *",
+    ),
     title="How much one step shrinks the distance to the minimum",
     reference=lambda hessian, lr: np.max(np.abs(1 - lr * Quadratic(hessian).eigenvalues)),
     cases=[
@@ -93,6 +101,7 @@ def _sweep(hessian, x0, lrs, steps):
 
 lr_sweep = Exercise(
     id="02.lr_sweep",
+    key=("0.5 * x @ hessian @ x",),
     title="A sweep over learning rates",
     reference=_sweep,
     cases=[
@@ -142,6 +151,7 @@ def _sgd_path(hessian, x0, lr, noise):
 
 sgd_path = Exercise(
     id="02.sgd_path",
+    key=("x - lr * (hessian @ x + xi)",),
     title="SGD with noisy gradients",
     reference=_sgd_path,
     cases=[
@@ -178,6 +188,10 @@ def _noise_floor(lr, L, sigma):
 
 noise_floor = Exercise(
     id="02.noise_floor",
+    key=(
+        "lr sigma^2 / (2 (2 - lr L))",
+        "lr * sigma**2 / (2 *",
+    ),
     title="The noise floor of constant-rate SGD",
     reference=_noise_floor,
     cases=[

@@ -32,6 +32,10 @@ def _step_decay(lr, step_size, gamma, step):
 
 step_decay = Exercise(
     id="03.step_decay",
+    key=(
+        "gamma ** (step // step_size)",
+        "step // step_size",
+    ),
     title="Step decay",
     reference=_step_decay,
     cases=[
@@ -63,6 +67,10 @@ def _multistep(lr, milestones, gamma, step):
 
 multistep_decay = Exercise(
     id="03.multistep_decay",
+    key=(
+        "number of milestones <= step",
+        "np.searchsorted(milestones, step",
+    ),
     title="Multi-step decay",
     reference=_multistep,
     cases=[
@@ -110,6 +118,10 @@ def _per_step(epoch_lrs, steps_per_epoch):
 
 per_step_lrs = Exercise(
     id="03.per_step_lrs",
+    key=(
+        "np.repeat(epoch_lrs",
+        "repeated steps_per_epoch times",
+    ),
     title="From a rate per epoch to a rate per update",
     reference=_per_step,
     cases=[
@@ -147,6 +159,7 @@ def _phase_floors(lr, gamma, n_drops, L, sigma):
 
 phase_floors = Exercise(
     id="03.phase_floors",
+    key=("lr * gamma ** np.arange(n_drops + 1)",),
     title="The noise floor of each phase",
     reference=_phase_floors,
     cases=[

@@ -31,6 +31,10 @@ def _exponential(lr, gamma, decay_steps, staircase, step):
 
 exponential_decay = Exercise(
     id="04.exponential_decay",
+    key=(
+        "gamma ** (step / decay_steps)",
+        "np.floor(periods)",
+    ),
     title="Exponential decay, smooth and staircase",
     reference=_exponential,
     cases=[
@@ -75,6 +79,10 @@ def _inverse(lr, decay_rate, decay_steps, step):
 
 inverse_time_decay = Exercise(
     id="04.inverse_time_decay",
+    key=(
+        "lr / (1 + decay_rate * step / decay_steps)",
+        "decay_rate * np.asarray(step) / decay_steps",
+    ),
     title="Inverse-time decay",
     reference=_inverse,
     cases=[
@@ -109,6 +117,10 @@ def _polynomial(lr, total_steps, power, end_lr, step):
 
 polynomial_decay = Exercise(
     id="04.polynomial_decay",
+    key=(
+        "(1 - min(step, total_steps) / total_steps) ** power",
+        "(1 - t / total_steps) ** power",
+    ),
     title="Polynomial decay to an end rate",
     reference=_polynomial,
     cases=[
@@ -152,6 +164,10 @@ def _half_life(gamma, decay_steps):
 
 half_life = Exercise(
     id="04.half_life",
+    key=(
+        "np.log(0.5) / np.log(gamma)",
+        "s \\ln\\frac12 / \\ln\\gamma",
+    ),
     title="The half-life of exponential decay",
     reference=_half_life,
     cases=[
@@ -199,6 +215,7 @@ def _shapes(T, peak, end):
 
 final_expected_loss = Exercise(
     id="04.final_expected_loss",
+    key=("** 2 * m + lrs[:, k] ** 2 * sigma**2",),
     title="Which schedule ends lowest: the exact expected loss",
     reference=_final,
     cases=[

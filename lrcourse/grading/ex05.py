@@ -33,6 +33,7 @@ def _cosine_lr(step, lr, total_steps, min_lr):
 
 cosine_lr = Exercise(
     id="05.cosine_lr",
+    key=("(1 + np.cos(np.pi * t / total_steps)) / 2",),
     title="Cosine decay, clamped at min_lr after total_steps",
     reference=_cosine_lr,
     cases=[
@@ -75,6 +76,7 @@ def _prepend_warmup(lrs, warmup_steps, start_factor):
 
 prepend_warmup = Exercise(
     id="05.prepend_warmup",
+    key=("start_factor + (1 - start_factor) * t / warmup_steps",),
     title="A linear warmup in front of any schedule",
     reference=_prepend_warmup,
     cases=[
@@ -116,6 +118,10 @@ def _restart_steps(period, period_mult, total_steps):
 
 restart_steps = Exercise(
     id="05.restart_steps",
+    key=(
+        "length *= period_mult",
+        "period * (m**k - 1) / (m - 1)",
+    ),
     title="Where SGDR restarts",
     reference=_restart_steps,
     cases=[
@@ -156,6 +162,7 @@ def _one_cycle_lr(step, max_lr, total_steps, pct_start):
 
 one_cycle_lr = Exercise(
     id="05.one_cycle_lr",
+    key=("np.cos(np.pi * x)",),
     title="One-cycle, two phases, held at its final rate",
     reference=_one_cycle_lr,
     cases=[
@@ -198,6 +205,10 @@ def _wsd_lr(step, lr, total_steps, warmup_steps, decay_steps):
 
 wsd_lr = Exercise(
     id="05.wsd_lr",
+    key=(
+        "1 - np.sqrt(x)",
+        "np.clip((t - start) / decay_steps, 0, 1)",
+    ),
     title="Warmup-stable-decay with a 1 - sqrt cooldown",
     reference=_wsd_lr,
     cases=[

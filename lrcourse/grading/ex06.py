@@ -68,6 +68,7 @@ _TEST = (_VAL + np.random.default_rng(7).uniform(-0.05, 0.05, (5, 6))).round(3)
 
 pick_by_validation = Exercise(
     id="06.pick_by_validation",
+    key=("np.argmin(val, axis=1)",),
     title="Choose each peak on validation, report it on test",
     reference=_pick,
     cases=[
@@ -144,6 +145,10 @@ def _lr_per_step(lr, step_size, gamma, n_train, batch_size, epochs):
 
 lr_per_step = Exercise(
     id="06.lr_per_step",
+    key=(
+        "-(-n_train // batch_size)",
+        "epoch // step_size",
+    ),
     title="The rate of every update, from a schedule counted in epochs",
     reference=_lr_per_step,
     cases=[
@@ -216,6 +221,7 @@ _LATE = A(
 
 winner_at_budget = Exercise(
     id="06.winner_at_budget",
+    key=("val_curves[:, budget]",),
     title="The winner under a fixed budget",
     reference=_winner,
     cases=[
@@ -297,6 +303,7 @@ _GROWING = np.column_stack(
 
 diverged_at = Exercise(
     id="06.diverged_at",
+    key=("np.argmax(bad, axis=0)",),
     title="Where each run of a sweep diverged",
     reference=_diverged_at,
     cases=[

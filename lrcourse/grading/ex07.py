@@ -45,6 +45,7 @@ def _momentum_path(hessian, x0, lr, momentum, dampening, steps):
 
 momentum_path = Exercise(
     id="07.momentum_path",
+    key=("momentum * buf + (1 - dampening) * g",),
     title="Heavy-ball momentum as PyTorch runs it",
     reference=_momentum_path,
     cases=[
@@ -80,6 +81,7 @@ def _nesterov_path(hessian, x0, lr, momentum, steps):
 
 nesterov_path = Exercise(
     id="07.nesterov_path",
+    key=("g + momentum * buf",),
     title="Nesterov momentum in PyTorch's form",
     reference=_nesterov_path,
     cases=[
@@ -111,6 +113,10 @@ def _max_lr(hessian, momentum):
 
 momentum_max_lr = Exercise(
     id="07.momentum_max_lr",
+    key=(
+        "2 (1 + beta) / L",
+        "2 * (1 + momentum) /",
+    ),
     title="The largest stable learning rate with momentum",
     reference=_max_lr,
     cases=[
@@ -144,6 +150,10 @@ def _polyak(hessian):
 
 polyak_momentum = Exercise(
     id="07.polyak_momentum",
+    key=(
+        "4 / (np.sqrt(L) + np.sqrt(mu)) ** 2",
+        "(root_kappa - 1) / (root_kappa + 1)",
+    ),
     title="Polyak's tuned learning rate and momentum",
     reference=_polyak,
     cases=[

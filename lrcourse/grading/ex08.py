@@ -38,6 +38,7 @@ def _adagrad_path(hessian, x0, lr, eps, steps):
 
 adagrad_path = Exercise(
     id="08.adagrad_path",
+    key=("g / (np.sqrt(total) + eps)",),
     title="AdaGrad on a quadratic, as PyTorch runs it",
     reference=_adagrad_path,
     cases=[
@@ -66,6 +67,10 @@ _SPARSE = A([[0.0, 2.0], [0.0, -1.0], [3.0, 0.5], [0.0, 0.5], [-1.0, 0.0], [0.0,
 
 effective_lr_exercise = Exercise(
     id="08.effective_lr",
+    key=(
+        "np.sqrt(np.cumsum(grads**2, axis=0))",
+        "lr / (sqrt(running sum of g**2) + eps)",
+    ),
     title="Every parameter's effective learning rate",
     reference=_effective_lr,
     cases=[
@@ -107,6 +112,10 @@ def _lr_decay(lr, lr_decay, step):
 
 adagrad_lr_decay = Exercise(
     id="08.adagrad_lr_decay",
+    key=(
+        "lr / (1 + step * lr_decay)",
+        "lr / (1 + np.asarray(step) * lr_decay)",
+    ),
     title="AdaGrad's lr_decay",
     reference=_lr_decay,
     cases=[

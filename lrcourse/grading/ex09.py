@@ -38,6 +38,7 @@ def _rmsprop_path(hessian, x0, lr, alpha, eps, steps):
 
 rmsprop_path = Exercise(
     id="09.rmsprop_path",
+    key=("alpha * square_avg + (1 - alpha) * g**2",),
     title="RMSProp on a quadratic, as PyTorch runs it",
     reference=_rmsprop_path,
     cases=[
@@ -72,6 +73,7 @@ def _centered_path(hessian, x0, lr, alpha, eps, steps):
 
 centered_rmsprop_path = Exercise(
     id="09.centered_rmsprop_path",
+    key=("np.sqrt(square_avg - grad_avg**2)",),
     title="Centered RMSProp",
     reference=_centered_path,
     cases=[
@@ -107,6 +109,10 @@ _SHRINK = A([[1.0, 2.0], [0.5, -1.0], [0.1, 0.5], [0.01, -0.2], [0.01, 0.1], [0.
 
 rmsprop_effective_lr_exercise = Exercise(
     id="09.rmsprop_effective_lr",
+    key=(
+        "lr / (sqrt(square_avg) + eps)",
+        "lr / (np.sqrt(square_avg) + eps)",
+    ),
     title="Every parameter's effective learning rate",
     reference=_effective_lr,
     cases=[

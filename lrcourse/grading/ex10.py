@@ -53,6 +53,10 @@ _T_FROM_ZERO = (
 
 adam_path = Exercise(
     id="10.adam_path",
+    key=(
+        "m / (1 - beta1**t)",
+        "v / (1 - beta2**t)",
+    ),
     title="Adam with bias correction, as PyTorch runs it",
     reference=_adam_path,
     cases=_CASES,
@@ -99,6 +103,7 @@ _WD_CASES = [
 
 adamw_path = Exercise(
     id="10.adamw_path",
+    key=("x * (1 - lr * weight_decay)",),
     title="AdamW's decoupled weight decay",
     reference=_adamw_path,
     cases=_WD_CASES,
@@ -145,6 +150,7 @@ _AMS_CASES = [
 
 amsgrad_path = Exercise(
     id="10.amsgrad_path",
+    key=("np.maximum(v_max, v)",),
     title="AMSGrad: the running maximum of the raw second moment",
     reference=_amsgrad_path,
     cases=_AMS_CASES,
@@ -166,6 +172,10 @@ def _factor(t, beta1, beta2):
 
 bias_correction_factor_exercise = Exercise(
     id="10.bias_correction_factor",
+    key=(
+        "(1 - beta1**t) / np.sqrt(1 - beta2**t)",
+        "(1-\\beta_1^t)/\\sqrt{1-\\beta_2^t}",
+    ),
     title="How much larger the step is without bias correction",
     reference=_factor,
     cases=[

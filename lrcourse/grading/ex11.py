@@ -46,6 +46,7 @@ def _plateau_lrs(metrics, lr, factor, patience, threshold, cooldown):
 plateau_lrs = Exercise(
     id="11.plateau_lrs",
     title="Reduce on plateau, as PyTorch does it",
+    key=("bad > patience",),
     reference=_plateau_lrs,
     cases=[
         dict(
@@ -157,6 +158,7 @@ plateau_lrs = Exercise(
 untuned_warmup_exercise = Exercise(
     id="11.untuned_warmup",
     title="The untuned warmup length 2 / (1 - beta2)",
+    key=("round(2 / (1 - beta2))",),
     reference=lambda beta2: untuned_warmup(beta2),
     cases=[dict(beta2=b) for b in (0.999, 0.99, 0.98, 0.9999, 0.95, 0.9985, 0.9)],
     hidden_cases=[
@@ -183,6 +185,7 @@ def _adam_warmup_path(hessian, x0, lr, warmup_steps, beta1, beta2, eps, steps):
 adam_warmup_path = Exercise(
     id="11.adam_warmup_path",
     title="Adam with a linear warmup, each rate at the right step",
+    key=("min(k / warmup_steps, 1.0)",),
     reference=_adam_warmup_path,
     cases=[
         dict(
@@ -291,6 +294,7 @@ def _budget_schedule(lr, beta2, total_steps, step):
 budget_schedule = Exercise(
     id="11.budget_schedule",
     title="Warmup and cosine decay within a fixed budget",
+    key=("np.clip(t - warmup, 0, decay) / decay",),
     reference=_budget_schedule,
     cases=[
         dict(

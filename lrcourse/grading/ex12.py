@@ -42,6 +42,7 @@ def _reference_ramp(start_lr, end_lr, num_steps):
 
 lr_ramp = Exercise(
     id="12.lr_ramp",
+    key=("(end_lr / start_lr) ** (k / (num_steps - 1))",),
     title="The exponential ramp of a range test",
     reference=_reference_ramp,
     cases=[
@@ -72,6 +73,7 @@ def _reference_smooth(losses, beta):
 
 smoothed_loss = Exercise(
     id="12.smoothed_loss",
+    key=("average / (1 - beta ** (k + 1))",),
     title="The smoothed loss, with bias correction",
     reference=_reference_smooth,
     cases=[
@@ -122,6 +124,7 @@ _LONG = (
 
 steepest_lr = Exercise(
     id="12.steepest_lr",
+    key=("np.gradient(smoothed[:n], np.log(lrs[:n]))",),
     title="The steepest-descent suggestion, cut at the blow-up",
     reference=_reference_steepest,
     cases=[
@@ -235,6 +238,7 @@ _SWEEP[:, 3] = NAN
 
 choose_schedule = Exercise(
     id="12.choose_schedule",
+    key=("np.unravel_index(np.argmin(considered), considered.shape)",),
     title="Choose a schedule and its peak under a budget",
     reference=_choose,
     cases=[

@@ -18,6 +18,11 @@ reads them from here. A new lecture adds a module here, and its test data under 
 A case is a dict of inputs in the order of the function's parameters: the learner's function is
 called positionally, so renaming a parameter does not break it.
 
+``key`` names the expressions that would give the answer away (``("gamma ** (step //
+step_size)",)``): ``tools/make_exercises.py`` refuses an exercise notebook whose visible cells
+(stubs, task text) contain one, compared with all whitespace removed. A stub states the contract
+(inputs, outputs, shapes, edge cases) and points to the lecture; the formula lives there.
+
 The mistakes an exercise expects are test data, not code of the package: each lecture's mutants
 (common wrong answers, each with a hint) and alternates (other correct answers) live in
 ``tests/exercise_data/``, where the tests require every mutant to fail and every alternate to
@@ -82,6 +87,9 @@ class Exercise:
     time_limit: float = 2.0  # seconds per case
     title: str = ""
     hidden_cases: list = field(default_factory=list)  # of Hidden: graded by lrcourse-grade only
+    # The reference's key expression(s), as code or math text: the generator refuses an exercise
+    # notebook that shows one outside the answer (a stub that states the formula teaches nothing).
+    key: tuple = ()
 
     def __post_init__(self):
         lecture, _, function = self.id.partition(".")
