@@ -196,6 +196,29 @@ def test_the_site_has_every_page_and_nothing_else(site):
     assert not list(site.rglob("*solution*"))
 
 
+# What makes a browser load a URL as it renders a page: an element's src, a <link>'s href (style
+# sheets, icons, preloads), a style sheet's url(...) and @import. Links (<a href>) are not loads.
+LOADS = re.compile(
+    r"""<(?:script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc=["']?(https?:)?//"""
+    r"""|<link\b[^>]*\bhref=["']?(https?:)?//"""
+    r"""|url\(\s*["']?(https?:)?//|@import\s+["'](https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def test_no_page_or_style_sheet_loads_anything_from_outside_the_site(site):
+    """The browser test sees what the pages load when opened; this also covers what they would
+    load later (after a click, say), in every page and style sheet of the site."""
+    files = [*site.rglob("*.html"), *site.rglob("*.css")]
+    offenders = [
+        f"{path.relative_to(site)}: {match.group(0)}"
+        for path in files
+        for match in LOADS.finditer(path.read_text(errors="replace"))
+    ]
+    assert len(files) > 30
+    assert offenders == []
+
+
 def test_the_address_of_the_site_opens_the_course(server, page):
     page.goto(f"{server}/")
     page.wait_for_url("**/book/intro.html")
