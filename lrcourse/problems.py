@@ -52,6 +52,7 @@ __all__ = [
     "load_digits",
     "DigitsMLP",
     "digits_mlp",
+    "sharpness",
 ]
 
 
@@ -177,6 +178,11 @@ class Quadratic(Problem):
 
     def grad(self, params):
         return (self._params(params) - self.minimum) @ self.hessian
+
+    def hvp(self, params, vectors, batch=None):
+        """H v, the same at every point: ``vectors`` of shape (..., dim)."""
+        hv = self._params(vectors) @ self.hessian
+        return np.broadcast_to(hv, np.broadcast_shapes(self._params(params).shape, hv.shape))
 
 
 def _rotated_hessian(curvatures, condition, angle):
@@ -622,10 +628,11 @@ class DigitsMLP(Problem):
         a_0 = X,   a_l = act(a_{l-1} W_l + b_l)   (hidden layers, act = tanh or relu)
         z   = a_{last} W_out + b_out              (logits, 10 per image)
         f   = 1/B sum_i [log sum_c exp(z_ic) - z_i,label_i]      (softmax cross-entropy)
+        f   = 1/B sum_i 1/2 |z_i - onehot(label_i)|^2   (criterion="squared_error", lecture 14)
 
     Backward (the chain rule, layer by layer from the top):
 
-        dz   = (softmax(z) - onehot(labels)) / B
+        dz   = (softmax(z) - onehot(labels)) / B      (squared error: (z - onehot(labels)) / B)
         dW_l = a_{l-1}^T delta_l,   db_l = sum_i delta_l,i     (delta_out = dz)
         delta_{l-1} = (delta_l W_l^T) * act'(a_{l-1})          (tanh' = 1 - a^2; relu' = [a > 0])
 
@@ -635,6 +642,7 @@ class DigitsMLP(Problem):
     batched matrix product, all on the same mini-batches. The data are split once, by a fixed
     seed: 1,197 training, 300 validation and 300 test images. ``start`` is PyTorch's default
     initialisation of ``nn.Linear`` (W and b uniform in +-1/sqrt(fan_in)), drawn from ``seed``.
+    ``hvp(params, vectors)`` multiplies by the Hessian of the loss, exactly (lecture 14).
 
     >>> mlp = digits_mlp(hidden=32)
     >>> mlp.dim, mlp.n_train, mlp.steps_per_epoch
@@ -650,10 +658,13 @@ class DigitsMLP(Problem):
     n_val = 300
     n_test = 300
 
-    def __init__(self, hidden=32, activation="tanh", batch_size=32, seed=0):
+    def __init__(
+        self, hidden=32, activation="tanh", batch_size=32, seed=0, criterion="cross_entropy"
+    ):
         hidden = (hidden,) if np.ndim(hidden) == 0 else tuple(hidden)
         hidden = tuple(v.positive_int("hidden", h) for h in hidden)
         self.activation = v.one_of("activation", activation, ("tanh", "relu"))
+        self.criterion = v.one_of("criterion", criterion, ("cross_entropy", "squared_error"))
         self.sizes = (64, *hidden, 10)
         self.dim = sum(m * n + n for m, n in zip(self.sizes[:-1], self.sizes[1:]))
 
@@ -713,26 +724,33 @@ class DigitsMLP(Problem):
         log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
         return -np.sum(y * log_probs, axis=-1).mean(axis=-1), log_probs
 
+    def _criterion(self, logits, y):
+        """The mean loss over the batch and its gradient with respect to the logits."""
+        if self.criterion == "squared_error":
+            residuals = logits - y
+            return 0.5 * np.sum(residuals**2, axis=-1).mean(axis=-1), residuals / y.shape[-2]
+        loss, log_probs = self._cross_entropy(logits, y)
+        return loss, (np.exp(log_probs) - y) / y.shape[-2]
+
     def _split(self, batch, split):
         x, y = self.splits[v.one_of("split", split, tuple(self.splits))]
         return (x, y) if batch is None else (x[batch], y[batch])
 
     def loss(self, params, batch=None, split="train"):
-        """Mean cross-entropy on ``split`` ("train", "val", "test"), or on a training ``batch``."""
+        """Mean loss on ``split`` ("train", "val", "test"), or on a training ``batch``."""
         x, y = self._split(batch, split)
         _, logits = self._forward(self.layers(self._params(params)), x)
-        return self._cross_entropy(logits, y)[0]
+        return self._criterion(logits, y)[0]
 
     def loss_and_grad(self, params, batch=None, rng=None):
         params = self._params(params)
         x, y = self._split(batch, "train")
         layers = self.layers(params)
         activations, logits = self._forward(layers, x)
-        loss, log_probs = self._cross_entropy(logits, y)
+        loss, delta = self._criterion(logits, y)  # delta: d loss / d logits
 
         grads = np.empty_like(params)
         grad_layers = self.layers(grads)  # views: filling them fills the flat grads
-        delta = (np.exp(log_probs) - y) / len(x)  # d loss / d logits
         for layer in reversed(range(len(layers))):
             a, (W, _), (dW, db) = activations[layer], layers[layer], grad_layers[layer]
             dW[...] = np.swapaxes(a, -1, -2) @ delta
@@ -743,6 +761,68 @@ class DigitsMLP(Problem):
 
     def grad(self, params, batch=None):
         return self.loss_and_grad(params, batch)[1]
+
+    def hvp(self, params, vectors, batch=None):
+        """The Hessian of the loss times ``vectors``, exactly: H v = d/dt grad(params + t v) at 0.
+
+        Pearlmutter's R-operator: write R(q) = dq/dt for every quantity q of the forward and
+        backward passes, and differentiate each line of ``loss_and_grad`` by the product rule:
+
+            R(z_l)     = R(a_{l-1}) W_l + a_{l-1} V_l + v_l      (V_l, v_l: the W_l, b_l parts
+            R(a_l)     = act'(z_l) R(z_l)                         of vectors; R(a_0) = 0)
+            R(dz)      = (softmax'(z) R(z)) / B    (squared error: R(z) / B)
+            R(dW_l)    = R(a_{l-1})^T delta_l + a_{l-1}^T R(delta_l),   R(db_l) = sum_i R(delta_l)
+            R(delta_{l-1}) = (R(delta_l) W_l^T + delta_l V_l^T) act'(a_{l-1})
+                             + (delta_l W_l^T) R(act'(a_{l-1}))     (tanh: R(1 - a^2) = -2 a R(a))
+
+        One pass costs about two gradients, and needs no Hessian (dim^2 numbers). ``params`` and
+        ``vectors`` broadcast over their leading axes: params (R, dim) with vectors (R, dim) are
+        R networks, each times its own vector; one params (dim,) with vectors = np.eye(dim) is
+        the whole Hessian, one column per row of vectors.
+
+        >>> mlp = digits_mlp(hidden=4)
+        >>> H = mlp.hvp(mlp.start, np.eye(mlp.dim))             # (dim, dim), symmetric
+        >>> H.shape, bool(np.allclose(H, H.T))
+        ((310, 310), True)
+        """
+        params = self._params(params)
+        vectors = self._params(vectors)
+        x, y = self._split(batch, "train")
+        layers, directions = self.layers(params), self.layers(vectors)
+        activations, r_activations = [x], [None]  # R(a_0) = 0: the inputs do not move
+        for (W, b), (V, c) in zip(layers[:-1], directions[:-1]):
+            a, r_a = activations[-1], r_activations[-1]
+            r_z = a @ V + c[..., None, :] + (0.0 if r_a is None else r_a @ W)
+            activations.append(self._act(a @ W + b[..., None, :]))
+            r_activations.append(self._act_grad(activations[-1]) * r_z)
+        (W, b), (V, c) = layers[-1], directions[-1]
+        a, r_a = activations[-1], r_activations[-1]
+        logits = a @ W + b[..., None, :]
+        r_logits = a @ V + c[..., None, :] + (0.0 if r_a is None else r_a @ W)
+        _, delta = self._criterion(logits, y)
+        if self.criterion == "squared_error":
+            r_delta = r_logits / len(x)
+        else:  # softmax's Jacobian: R(p) = p * (R(z) - sum_c p_c R(z_c)); p = B delta + y
+            probs = delta * len(x) + y
+            r_delta = probs * (r_logits - np.sum(probs * r_logits, axis=-1, keepdims=True))
+            r_delta /= len(x)
+
+        hv = np.empty(np.broadcast_shapes(params.shape, vectors.shape))
+        hv_layers = self.layers(hv)
+        for layer in reversed(range(len(layers))):
+            a, r_a = activations[layer], r_activations[layer]
+            (W, _), (V, _), (hW, hb) = layers[layer], directions[layer], hv_layers[layer]
+            hW[...] = np.swapaxes(a, -1, -2) @ r_delta
+            if r_a is not None:
+                hW += np.swapaxes(r_a, -1, -2) @ delta
+            hb[...] = r_delta.sum(axis=-2)
+            if layer > 0:  # both errors one layer down, by the product rule
+                back = delta @ np.swapaxes(W, -1, -2)
+                r_back = r_delta @ np.swapaxes(W, -1, -2) + delta @ np.swapaxes(V, -1, -2)
+                r_slope = -2 * a * r_a if self.activation == "tanh" else 0.0  # relu: 0 a.e.
+                slope = self._act_grad(a)
+                delta, r_delta = back * slope, r_back * slope + back * r_slope
+        return hv
 
     def accuracy(self, params, split="test"):
         """The fraction of images of ``split`` whose largest logit is the right digit."""
@@ -755,9 +835,42 @@ class DigitsMLP(Problem):
         layers, metrics = self.layers(self._params(params)), {}
         for split, (x, y) in self.splits.items():
             _, logits = self._forward(layers, x)
-            metrics[f"{split}_loss"] = self._cross_entropy(logits, y)[0]
+            metrics[f"{split}_loss"] = self._criterion(logits, y)[0]
             metrics[f"{split}_accuracy"] = np.mean(logits.argmax(-1) == y.argmax(-1), axis=-1)
         return metrics
 
 
 digits_mlp = DigitsMLP
+
+
+def sharpness(problem, params, iters=20, vectors=None, preconditioner=None, batch=None):
+    """The largest eigenvalue of the loss Hessian at ``params``, by power iteration on ``hvp``.
+
+        v <- H v / |H v|   (iters times),   sharpness = v . H v   (the Rayleigh quotient)
+
+    Each product is ``problem.hvp(params, v)``: the Hessian itself is never formed. Power
+    iteration finds the eigenvalue of largest size; near a minimum that is the top one, the
+    curvature gradient descent must respect (lr < 2 / sharpness on a quadratic). The error
+    shrinks like (lambda_2 / lambda_1)^iters; pass the ``vectors`` a previous call returned to
+    start near the answer, so that a few iterations per training step suffice.
+
+    preconditioner  p, an array like params: the sharpness of diag(p) H diag(p), the
+                    preconditioned Hessian P^-1/2 H P^-1/2 with p = P^-1/2 (lecture 14: Adam)
+    Returns ``(sharpness, vectors)``: shapes params.shape[:-1] and params.shape; leading axes
+    are independent networks, each with its own vector.
+
+    >>> round(float(sharpness(quadratic(curvatures=[1.0, 3.0]), np.zeros(2))[0]), 6)
+    3.0
+    """
+    params = problem._params(params)
+    if vectors is None:
+        vectors = np.random.default_rng(0).standard_normal(params.shape)
+    vectors = np.broadcast_to(vectors, params.shape)
+    scale = 1.0 if preconditioner is None else np.asarray(preconditioner, dtype=float)
+    iters = v.positive_int("iters", iters)
+    for _ in range(iters):
+        vectors = vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+        hv = scale * problem.hvp(params, scale * vectors, batch=batch)
+        value = np.sum(vectors * hv, axis=-1)
+        vectors = hv
+    return value[()], vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
