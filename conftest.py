@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 # A skip reason that mentions one of these words is for want of that tool; the command is the one
-# .ci/run (and DEVELOPERS.md) use to get it. Checked in this order, first match wins.
+# .ci/run (and CONTRIBUTING.md) use to get it. Checked in this order, first match wins.
 HOW_TO_GET = {
     "playwright": ".venv/bin/python -m pip install -e '.[test]'",
     "chromium": "apt-get update && apt-get install -y chromium",

@@ -15,7 +15,10 @@ import numpy as np
 def _show(value):
     """A short rendering of a value for an error message (arrays are summarised)."""
     if callable(value):  # a schedule: its name, not a repr with a memory address
-        return getattr(value, "__name__", type(value).__name__)
+        # A schedule is the inner function of a factory: "cosine_decay.<locals>.schedule" is
+        # shown as the factory's name, cosine_decay.
+        name = getattr(value, "__qualname__", type(value).__name__)
+        return name.split(".<locals>.")[0]
     if isinstance(value, np.ndarray) and value.size > 6:
         return f"array of shape {value.shape} (min {value.min()!r}, max {value.max()!r})"
     return repr(value.tolist() if isinstance(value, np.ndarray) else value)

@@ -308,13 +308,41 @@ class AdamState(NamedTuple):
     max_exp_avg_sq: np.ndarray
 
 
-def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled):
-    """Adam and AdamW share every line but where weight decay enters."""
+def adam(
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    *,
+    decoupled_weight_decay=False,
+):
+    """Adam: momentum on the gradient, RMSProp on its square, both bias-corrected.
+
+    g      = grads + weight_decay * params                 (L2, as PyTorch's Adam does it)
+    m      = beta1 * m + (1 - beta1) * g                   (exp_avg)
+    v      = beta2 * v + (1 - beta2) * g**2                (exp_avg_sq)
+    m_hat  = m / (1 - beta1**t),  v_hat = v / (1 - beta2**t)          (t = 1, 2, ...)
+    params = params - lr * m_hat / (sqrt(v_hat) + eps)
+    amsgrad: use max(v) over all steps so far in place of v (Reddi et al. 2018).
+    decoupled_weight_decay: shrink params by (1 - lr * weight_decay) instead of adding the L2
+    gradient, which is AdamW (``adamw`` below).
+
+    Kingma and Ba (2015). PyTorch: ``torch.optim.Adam`` (with ``decoupled_weight_decay`` from
+    2.6 on); Optax: ``adam(b1, b2, eps)``; Keras: ``Adam(epsilon=1e-7)``, which adds its
+    epsilon to sqrt(v) before the bias correction, so it equals PyTorch's eps only after
+    rescaling by sqrt(1 - beta2**t).
+
+    >>> opt = adam(lr=0.1)
+    >>> opt.step(np.array([1.0, 1.0]), np.array([5.0, -0.01]), opt.init(np.zeros(2)))[0].round(6)
+    array([0.9, 1.1])
+    """
     lr = _lr(lr)
     beta1, beta2 = _betas(betas)
     eps = v.non_negative("eps", eps)
     weight_decay = v.non_negative("weight_decay", weight_decay)
     amsgrad = v.flag("amsgrad", amsgrad)
+    decoupled_weight_decay = v.flag("decoupled_weight_decay", decoupled_weight_decay)
 
     def init(params):
         zeros = np.zeros_like(_params(params))
@@ -325,7 +353,7 @@ def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled):
         t = state.step + 1
         step_lr, wd = _cast(lr(state.step), params), _cast(weight_decay, params)
         b1, b2 = _cast(beta1, params), _cast(beta2, params)
-        if decoupled:
+        if decoupled_weight_decay:
             params = params * (1 - step_lr * wd)  # AdamW: shrink the weights, not the gradient
             g = _l2(params, grads, 0.0)
         else:
@@ -348,27 +376,6 @@ def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled):
     return Optimizer(init, step, lr)
 
 
-def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
-    """Adam: momentum on the gradient, RMSProp on its square, both bias-corrected.
-
-    g      = grads + weight_decay * params                 (L2, as PyTorch's Adam does it)
-    m      = beta1 * m + (1 - beta1) * g                   (exp_avg)
-    v      = beta2 * v + (1 - beta2) * g**2                (exp_avg_sq)
-    m_hat  = m / (1 - beta1**t),  v_hat = v / (1 - beta2**t)          (t = 1, 2, ...)
-    params = params - lr * m_hat / (sqrt(v_hat) + eps)
-    amsgrad: use max(v) over all steps so far in place of v (Reddi et al. 2018).
-
-    Kingma and Ba (2015). PyTorch: ``torch.optim.Adam``; Optax: ``adam(b1, b2, eps)``; Keras:
-    ``Adam(epsilon=1e-7)``, which adds its epsilon to sqrt(v) before the bias correction, so it
-    equals PyTorch's eps only after rescaling by sqrt(1 - beta2**t).
-
-    >>> opt = adam(lr=0.1)
-    >>> opt.step(np.array([1.0, 1.0]), np.array([5.0, -0.01]), opt.init(np.zeros(2)))[0].round(6)
-    array([0.9, 1.1])
-    """
-    return _adam(lr, betas, eps, weight_decay, amsgrad, decoupled=False)
-
-
 def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
     """AdamW: Adam with decoupled weight decay.
 
@@ -384,7 +391,7 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     >>> opt.step(np.array([1.0]), np.array([0.0]), opt.init(np.zeros(1)))[0]
     array([0.95])
     """
-    return _adam(lr, betas, eps, weight_decay, amsgrad, decoupled=True)
+    return adam(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
 
 
 # --- NAdam -------------------------------------------------------------------------------------

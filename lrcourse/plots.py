@@ -16,8 +16,11 @@ import functools
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 from cycler import cycler
+
+from lrcourse import _validate as v
 
 __all__ = [
     "COLORS",
@@ -35,6 +38,9 @@ __all__ = [
     "plot_lr_sweep",
     "plot_train_test",
     "runs",
+    "log_axis",
+    "log_y",
+    "outcome",
 ]
 
 # Okabe and Ito's palette: distinguishable with every common kind of colour blindness.
@@ -467,3 +473,52 @@ def plot_train_test(train, test, *, steps=None, ax=None, log=True, title="Traini
         ax.set_yscale("log")
     ax.legend()
     return ax
+
+
+def log_axis(ax, which="y"):
+    """Put ``which`` axis ("x", "y" or "both") of ``ax`` on a log scale labelled in plain numbers.
+
+    Ticks at 1, 2, 5 times the powers of ten when the data span two decades or less (a loss
+    between 0.15 and 0.7 gets the labels 0.2 and 0.5), at the powers of ten otherwise; no minor
+    ticks. Matplotlib's default labels every tick as typeset math, which costs more time to draw
+    than the rest of the figure. Call it after the data are drawn: it reads the axis limits.
+
+    >>> fig, ax = subplots()
+    >>> _ = ax.plot([1, 10], [0.15, 0.7])
+    >>> log_axis(ax)
+    >>> [label.get_text() for label in ax.get_yticklabels()][1:3]
+    ['0.2', '0.5']
+    """
+    names = {"x": ("x",), "y": ("y",), "both": ("x", "y")}[
+        v.one_of("which", which, ("x", "y", "both"))
+    ]
+    for name in names:
+        getattr(ax, f"set_{name}scale")("log")
+        low, high = getattr(ax, f"get_{name}lim")()
+        subs = (1.0, 2.0, 5.0) if np.log10(high / low) <= 2 else (1.0,)
+        axis = getattr(ax, f"{name}axis")
+        axis.set_major_locator(matplotlib.ticker.LogLocator(10, subs=subs, numticks=12))
+        axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+        axis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
+def log_y(ax):
+    """A log y-axis without minor ticks: drawing them (dozens of tick objects) costs more time
+    than everything else on the panel."""
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
+def outcome(history):
+    """One line on how a single run ended: where it diverged, or the loss it reached.
+
+    >>> from lrcourse.optimizers import sgd
+    >>> from lrcourse.problems import quadratic
+    >>> from lrcourse.train import run
+    >>> q = quadratic(curvatures=[1.0], start=[1.0])
+    >>> outcome(run(sgd(lr=0.5), q, q.start, steps=10)), outcome(run(sgd(lr=3.0), q, q.start, 200))
+    ('final loss 4.77e-07', 'diverged at step 21')
+    """
+    if history.diverged:
+        return f"diverged at step {history.diverged_at}"
+    return f"final loss {history.loss[-1]:.3g}"

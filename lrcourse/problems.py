@@ -53,6 +53,19 @@ __all__ = [
     "DigitsMLP",
     "digits_mlp",
     "sharpness",
+    "BowlWithDip",
+    "bowl_with_dip",
+    "SteepBowl",
+    "steep_bowl",
+    "CommonNoiseQuadratic",
+    "common_noise_quadratic",
+    "gradient_streams",
+    "SparseRegression",
+    "sparse_regression",
+    "TiltedDoubleWell",
+    "HeldOut",
+    "Scaled",
+    "counterexample_gradients",
 ]
 
 
@@ -874,3 +887,338 @@ def sharpness(problem, params, iters=20, vectors=None, preconditioner=None, batc
         value = np.sum(vectors * hv, axis=-1)
         vectors = hv
     return value[()], vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+
+
+# --- landscapes that single lectures build on -------------------------------------------------
+
+
+class BowlWithDip(Problem):
+    """A wide bowl with a narrow Gaussian dip in its side: a sharp local minimum, a flat global one.
+
+    f(p)      = c/2 |p - a|^2 - h exp(-|p - b|^2 / (2 w^2))
+    grad f(p) = c (p - a) + (h / w^2) e(p) (p - b),                e(p) = exp(-|p - b|^2 / (2 w^2))
+    Hessian   = c I + (h / w^2) e(p) (I - (p - b)(p - b)^T / w^2)
+
+    a is the bowl's centre (curvature c), b the dip's centre (depth h, width w). A narrow dip is a
+    sharp minimum: near b the curvature is about c + h / w^2, far more than the bowl's c. Gradient
+    descent can only settle in a minimum whose largest curvature is below 2 / lr, so a small
+    rate gets stuck in the dip, and a rate above 2 / (the dip's curvature) is thrown out of it.
+
+    ``local_minimum`` (the bottom of the dip) and ``minimum`` (the bottom of the bowl) are found
+    by Newton's method; ``curvatures(p)`` are the Hessian's eigenvalues at p, ascending.
+
+    >>> d = BowlWithDip()
+    >>> d.local_minimum.round(4), round(float(d.loss(d.local_minimum)), 4)
+    (array([-0.8557,  0.    ]), 2.296)
+    >>> d.curvatures(d.local_minimum).round(2), d.curvatures(d.minimum).round(2)
+    (array([16.22, 20.8 ]), array([1., 1.]))
+    """
+
+    name = "bowl with a dip"
+    dim = 2
+
+    def __init__(
+        self,
+        curvature=1.0,
+        center=(2.0, 0.0),
+        depth=2.0,
+        width=0.3,
+        dip=(-1.0, 0.0),
+        start=(-2.5, 0.5),
+    ):
+        self.c = float(v.positive("curvature", curvature))
+        self.h = float(v.positive("depth", depth))
+        self.w = float(v.positive("width", width))
+        self.a = self._params(v.as_float_array("center", center))
+        self.b = self._params(v.as_float_array("dip", dip))
+        self.start = self._params(v.as_float_array("start", start)).copy()
+        self.minimum = self._newton(self.a)
+        self.min_loss = float(self.loss(self.minimum))
+        self.local_minimum = self._newton(self.b)
+        if np.allclose(self.local_minimum, self.minimum, atol=1e-6):
+            raise ValueError(
+                f"the dip (depth={self.h}, width={self.w}) is too shallow to hold a local minimum "
+                "of its own: make it deeper or narrower"
+            )
+        # A window around the bowl's centre, the dip and the start, with room around them.
+        points = np.stack([self.a, self.b, self.start])
+        (x_lo, y_lo), (x_hi, y_hi) = points.min(0), points.max(0)
+        self.bounds = (
+            (float(x_lo - 1.0), float(x_hi + 1.0)),
+            (float(y_lo - 1.5), float(y_hi + 1.5)),
+        )
+
+    def _dip(self, params):
+        """(p - b, (h / w^2) e(p)): the offset from the dip's centre and the dip's pull."""
+        d = self._params(params) - self.b
+        return d, self.h / self.w**2 * np.exp(-np.sum(d * d, axis=-1) / (2 * self.w**2))
+
+    def loss(self, params):
+        params = self._params(params)
+        d, pull = self._dip(params)
+        return self.c / 2 * np.sum((params - self.a) ** 2, axis=-1) - pull * self.w**2
+
+    def grad(self, params):
+        params = self._params(params)
+        d, pull = self._dip(params)
+        return self.c * (params - self.a) + pull[..., None] * d
+
+    def hessian(self, params):
+        """The Hessian at ``params``, shape (..., 2, 2)."""
+        d, pull = self._dip(params)
+        outer = d[..., :, None] * d[..., None, :]
+        eye = np.eye(self.dim)
+        return self.c * eye + pull[..., None, None] * (eye - outer / self.w**2)
+
+    def curvatures(self, params):
+        """The eigenvalues of the Hessian at ``params``, ascending: the curvatures there."""
+        return np.linalg.eigvalsh(self.hessian(params))
+
+    def _newton(self, point, steps=100):
+        """The minimum nearest ``point``: Newton's method, p <- p - H^-1 grad f(p)."""
+        for _ in range(steps):
+            step = np.linalg.solve(self.hessian(point), self.grad(point))
+            point = point - step
+            if np.abs(step).max() < 1e-13:
+                break
+        if np.any(self.curvatures(point) <= 0) or np.abs(self.grad(point)).max() > 1e-9:
+            raise ValueError(
+                f"no minimum near {point.round(3).tolist()}: the dip (depth={self.h}, "
+                f"width={self.w}) is too shallow or too wide for this bowl"
+            )
+        return point
+
+
+bowl_with_dip = BowlWithDip
+
+
+class SteepBowl(Problem):
+    """A bowl whose walls steepen away from the bottom: f(x) = sum_i (c_i x_i^2 / 2 + x_i^4 / 4).
+
+    grad f = c x + x^3          Hessian = diag(c_i + 3 x_i^2)
+
+    The curvature is c_i at the minimum (0) but grows with the distance from it: a toy model of a
+    loss that is steepest where training starts. Gradient descent at rate lr is stable near a
+    point only while lr < 2 / sharpness(x), the largest curvature there; that limit is lowest far
+    out, where training starts. So a rate that is safe near the minimum can blow up in the first
+    steps, and a warmup, which keeps the rate small until the iterate has moved in, lets it
+    through.
+
+    >>> bowl = steep_bowl()
+    >>> float(bowl.sharpness(bowl.start)), float(bowl.sharpness(bowl.minimum))
+    (28.0, 4.0)
+    """
+
+    name = "steep bowl"
+    dim = 2
+
+    def __init__(self, curvatures=(1.0, 4.0), start=(3.0, -2.0)):
+        self.curvatures = v.positive("curvatures", curvatures)
+        if self.curvatures.shape != (2,):
+            raise ValueError(f"curvatures must be two numbers, got {self.curvatures.tolist()}")
+        self.start = self._params(start).copy()
+        self.minimum = np.zeros(2)
+        self.min_loss = 0.0
+        r = 1.25 * max(np.abs(self.start).max(), 1.0)
+        self.bounds = ((-r, r), (-r, r))
+
+    def loss(self, params):
+        x = self._params(params)
+        return np.sum(self.curvatures * x**2 / 2 + x**4 / 4, axis=-1)
+
+    def grad(self, params):
+        x = self._params(params)
+        return self.curvatures * x + x**3
+
+    def sharpness(self, params):
+        """The largest eigenvalue of the Hessian diag(c_i + 3 x_i^2) at ``params``."""
+        x = self._params(params)
+        return np.max(self.curvatures + 3 * x**2, axis=-1)
+
+
+def steep_bowl(curvatures=(1.0, 4.0), start=(3.0, -2.0)):
+    """``SteepBowl``: curvature ``curvatures`` at the minimum, far more at ``start``."""
+    return SteepBowl(curvatures, start)
+
+
+class CommonNoiseQuadratic(NoisyQuadratic):
+    """A noisy quadratic whose runs share their gradient noise: common random numbers.
+
+    ``params`` of shape (..., seeds, dim) are runs; at every step one noise array of shape
+    (seeds, dim) is drawn and added to the gradient of every run, so run (i, s) and run (j, s)
+    see exactly the same noise. Compare two schedules on the same seeds and the difference in
+    their losses comes from the schedules, not from luck: a fair race needs far fewer seeds.
+    Each seed on its own is the ordinary ``noisy_quadratic``.
+
+    >>> q = common_noise_quadratic(curvatures=[1.0, 1.0], sigma=1.0)
+    >>> g = q.grad(np.zeros((3, 4, 2)), rng=np.random.default_rng(0))
+    >>> bool(np.all(g[0] == g[2])), bool(np.all(g[:, 0] == g[:, 1]))
+    (True, False)
+    """
+
+    def grad(self, params, rng=None):
+        exact = super().grad(params)  # without an rng: the exact gradient H (x - x*)
+        if rng is None or exact.ndim < 2:
+            return super().grad(params, rng)  # a single run: ordinary noise
+        return exact + self.sigma * rng.standard_normal(exact.shape[-2:])
+
+
+def common_noise_quadratic(curvatures=None, condition=None, sigma=1.0, start=None):
+    """``noisy_quadratic`` with noise shared across runs (see ``CommonNoiseQuadratic``)."""
+    q = noisy_quadratic(curvatures=curvatures, condition=condition, sigma=sigma, start=start)
+    return CommonNoiseQuadratic(q.hessian, q.sigma, start=q.start, eigenvalues=q.eigenvalues)
+
+
+def gradient_streams(steps=2000, p_rare=0.02, small=0.01, seed=0):
+    """Gradients for three parameters, shape (steps, 3), to watch AdaGrad adapt.
+
+    column 0, "frequent, large":  N(0, 1) at every step
+    column 1, "frequent, small":  N(0, small^2) at every step
+    column 2, "rare":             N(0, 1) with probability p_rare, else exactly 0 (a sparse
+                                  feature: most examples do not have it)
+
+    >>> g = gradient_streams(1000)
+    >>> g.shape, int(np.count_nonzero(g[:, 2]))
+    ((1000, 3), 17)
+    """
+    rng = np.random.default_rng(v.positive_int("seed", seed, minimum=0))
+    steps = v.positive_int("steps", steps)
+    p_rare = float(v.in_range("p_rare", p_rare, 0, 1, low_open=True, high_open=False))
+    noise = rng.standard_normal((steps, 3))
+    present = rng.uniform(size=steps) < p_rare
+    return noise * np.stack([np.ones(steps), np.full(steps, small), present], axis=1)
+
+
+class SparseRegression(LinearRegression):
+    """Least squares with ``dense`` everyday features and ``rare`` sparse ones.
+
+    Each example has dense features x ~ N(0, 1) and rare features that are 1 with probability
+    ``p_rare`` and 0 otherwise; y = x . w_true + N(0, noise^2), w_true all ones: a rare feature
+    matters as much as any other when it is present. The Hessian's diagonal (the curvature
+    along each weight) is about 1 for a dense weight and p_rare for a rare one, so one learning
+    rate cannot suit both. Loss, gradient and mini-batches are those of ``LinearRegression``;
+    the first ``dense`` weights are the dense ones.
+
+    >>> p = sparse_regression()
+    >>> p.dim, p.n_train, np.diag(p.hessian)[[0, 5]].round(3).tolist()
+    (10, 1000, [1.018, 0.016])
+    """
+
+    name = "sparse regression"
+
+    def __init__(
+        self, n_train=1000, dense=5, rare=5, p_rare=0.02, batch_size=10, noise=0.1, seed=0
+    ):
+        rng = np.random.default_rng(v.positive_int("seed", seed, minimum=0))
+        self.n_train = v.positive_int("n_train", n_train)
+        self.dense, self.rare = v.positive_int("dense", dense), v.positive_int("rare", rare)
+        self.dim = self.dense + self.rare
+        self.batch_size = min(v.positive_int("batch_size", batch_size), self.n_train)
+        p_rare = float(v.in_range("p_rare", p_rare, 0, 1, low_open=True, high_open=False))
+        everyday = rng.standard_normal((self.n_train, self.dense))
+        sparse = (rng.uniform(size=(self.n_train, self.rare)) < p_rare).astype(float)
+        self.x = np.concatenate([everyday, sparse], axis=1)
+        self.w_true = np.ones(self.dim)
+        noise = float(v.non_negative("noise", noise))
+        self.y = self.x @ self.w_true + noise * rng.standard_normal(self.n_train)
+        self.hessian = self.x.T @ self.x / self.n_train
+        eigenvalues = np.linalg.eigvalsh(self.hessian)
+        self.L, self.mu = float(eigenvalues[-1]), float(eigenvalues[0])
+        self.condition = self.L / self.mu
+        self.minimum = np.linalg.lstsq(self.x, self.y, rcond=None)[0]
+        self.min_loss = float(self.loss(self.minimum))
+        self.start = np.zeros(self.dim)
+
+
+sparse_regression = SparseRegression
+
+
+class TiltedDoubleWell(Problem):
+    """A 1-D loss with two minima: f(x) = x^4 / 4 - x^2 / 2 + tilt * x.
+
+    f'(x) = x^3 - x + tilt. With a small positive tilt there is a shallow minimum near x = +1 and
+    a deeper one near x = -1, separated by a bump near x = 0. The start, x = 2, lies in the
+    basin of the shallow one: small steps roll into it and stay there; a step large enough to
+    clear the bump can land in the deep one (or, at larger rates still, anywhere).
+
+    >>> well = TiltedDoubleWell()
+    >>> [round(float(x), 4) for x in well.minima], [round(float(f), 4) for f in well.minima_loss]
+    ([-1.0679, 0.9143], [-0.4053, -0.1061])
+    """
+
+    name = "tilted double well"
+    dim = 1
+
+    def __init__(self, tilt=0.15):
+        self.tilt = float(v.positive("tilt", tilt))
+        roots = np.roots([1.0, 0.0, -1.0, self.tilt])  # f'(x) = 0
+        real = np.sort(roots[np.abs(roots.imag) < 1e-12].real)
+        if len(real) != 3:
+            raise ValueError(f"tilt must be small enough for two minima (< 0.38), got {tilt}")
+        self.minima = real[[0, 2]]  # the outer two; the middle one is the bump
+        self.bump = real[1]
+        self.minima_loss = self.loss(self.minima[:, None])
+        self.minimum = self.minima[:1]
+        self.min_loss = float(self.minima_loss[0])
+        self.start = np.array([2.0])
+
+    def loss(self, params):
+        x = self._params(params)[..., 0]
+        return x**4 / 4 - x**2 / 2 + self.tilt * x
+
+    def grad(self, params):
+        x = self._params(params)
+        return x**3 - x + self.tilt
+
+
+class HeldOut(DigitsMLP):
+    """The digits MLP, whose evaluation after each epoch measures the held-out loss only.
+
+    ``run(..., eval_every="epoch")`` evaluates every network of a sweep once per epoch. The full
+    ``DigitsMLP.evaluate`` also passes over the 1,197 training images; here the training curve
+    comes free from the mini-batch losses that ``run`` records anyway, so this evaluation looks
+    at the 300 validation and 300 test images only: a third of the work.
+    """
+
+    def evaluate(self, params):
+        return {f"{split}_loss": self.loss(params, split=split) for split in ("val", "test")}
+
+
+class Scaled(Problem):
+    """The landscape of ``problem``, its loss multiplied by ``scale``: c f(x), gradient c grad f.
+
+    The minimum stays where it is, and gradient descent's path stays the same at the rate lr / c;
+    at a fixed rate its behaviour changes completely. Adam divides the gradient by a running
+    estimate of its own size, so c cancels (up to eps): its path does not change at all.
+    ``scale`` may be an array with one entry per run of a sweep.
+
+    >>> from lrcourse.problems import quadratic
+    >>> bowl = Scaled(quadratic(curvatures=[1.0, 10.0]), np.array([0.01, 100.0]))
+    >>> bowl.loss(np.ones((2, 2))), bowl.grad(np.ones((2, 2)))
+    (array([5.5e-02, 5.5e+02]), array([[1.e-02, 1.e-01],
+           [1.e+02, 1.e+03]]))
+    """
+
+    def __init__(self, problem, scale):
+        self.problem = problem
+        self.scale = v.positive("scale", scale)
+        self.name = f"scaled {problem.name}"
+        self.dim, self.start, self.minimum = problem.dim, problem.start, problem.minimum
+        self.bounds = problem.bounds
+        self.min_loss = None if problem.min_loss is None else problem.min_loss * self.scale
+
+    def loss(self, params):
+        return self.scale * self.problem.loss(params)
+
+    def grad(self, params):
+        return np.asarray(self.scale)[..., None] * self.problem.grad(params)
+
+
+def counterexample_gradients(steps, C=3.0):
+    """The gradients of f_t(x) = C x (t mod 3 == 1) or -x (otherwise), t = 1, ..., steps.
+
+    >>> counterexample_gradients(6)
+    array([ 3., -1., -1.,  3., -1., -1.])
+    """
+    t = np.arange(1, v.positive_int("steps", steps) + 1)
+    return np.where(t % 3 == 1, float(v.positive("C", C)), -1.0)

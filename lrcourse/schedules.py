@@ -15,9 +15,6 @@ The one exception is ``ReduceOnPlateau``: it reacts to a measured metric, which 
 of the step, so it has to remember what it has seen.
 """
 
-import functools
-import inspect
-
 import numpy as np
 
 from lrcourse import _validate as v
@@ -32,43 +29,19 @@ __all__ = [
     "cosine_decay",
     "linear_warmup",
     "cosine_restarts",
+    "restart_position",
     "cyclic",
     "one_cycle",
     "warmup_stable_decay",
     "join",
     "as_schedule",
     "ReduceOnPlateau",
+    "warmup_decay",
+    "inverse_sqrt",
+    "stack",
 ]
 
 
-def _factory(make):
-    """Label the schedules a factory makes with the arguments that made them.
-
-    ``cosine_decay(lr=0.1, total_steps=100)`` returns a function named ``cosine_decay`` whose
-    ``.params`` are ``{"lr": 0.1, "total_steps": 100, "min_lr": 0.0}``, so plots can put them in
-    legends and explorers can rebuild the schedule with one argument changed. For an int step
-    every schedule returns a NumPy float, for an array of steps an array.
-    """
-    signature = inspect.signature(make)
-
-    @functools.wraps(make)
-    def factory(*args, **kwargs):
-        inner = make(*args, **kwargs)
-
-        @functools.wraps(inner)  # inspect.getsource(schedule) shows the inner function
-        def schedule(step):
-            return inner(step)[()]  # np.where returns 0-d arrays: an int step gets a NumPy float
-
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        schedule.__name__ = schedule.__qualname__ = make.__name__
-        schedule.params = dict(bound.arguments)
-        return schedule
-
-    return factory
-
-
-@_factory
 def constant(lr):
     """The same learning rate at every step.
 
@@ -88,7 +61,6 @@ def constant(lr):
     return schedule
 
 
-@_factory
 def step_decay(lr, step_size, gamma=0.1):
     """Multiply the rate by ``gamma`` every ``step_size`` steps.
 
@@ -111,7 +83,6 @@ def step_decay(lr, step_size, gamma=0.1):
     return schedule
 
 
-@_factory
 def multistep_decay(lr, milestones, gamma=0.1):
     """Multiply the rate by ``gamma`` at each milestone step.
 
@@ -141,7 +112,6 @@ def multistep_decay(lr, milestones, gamma=0.1):
     return schedule
 
 
-@_factory
 def exponential_decay(lr, gamma, decay_steps=1, staircase=False):
     """Multiply the rate by ``gamma`` every ``decay_steps`` steps, smoothly.
 
@@ -166,7 +136,6 @@ def exponential_decay(lr, gamma, decay_steps=1, staircase=False):
     return schedule
 
 
-@_factory
 def inverse_time_decay(lr, decay_rate, decay_steps=1, staircase=False):
     """Decay like 1/t: fast at first, then ever more slowly.
 
@@ -192,7 +161,6 @@ def inverse_time_decay(lr, decay_rate, decay_steps=1, staircase=False):
     return schedule
 
 
-@_factory
 def polynomial_decay(lr, total_steps, power=1.0, end_lr=0.0):
     """Decay along (1 - t/T) ** power to ``end_lr`` at step T, then hold.
 
@@ -224,7 +192,6 @@ def _cosine(start, end, fraction):
     return end + (start - end) * (1 + np.cos(np.pi * fraction)) / 2
 
 
-@_factory
 def cosine_decay(lr, total_steps, min_lr=0.0):
     """Follow half a cosine from ``lr`` down to ``min_lr`` at step T, then hold.
 
@@ -263,7 +230,6 @@ def as_schedule(lr, name="lr"):
     return constant(lr)
 
 
-@_factory
 def linear_warmup(schedule, warmup_steps, start_factor=0.0):
     """Ramp linearly up to ``schedule`` over ``warmup_steps`` steps, then follow it.
 
@@ -290,18 +256,23 @@ def linear_warmup(schedule, warmup_steps, start_factor=0.0):
         t = v.steps(step)
         fraction = np.minimum(t, warmup_steps) / warmup_steps
         ramp = peak * (start_factor + (1 - start_factor) * fraction)
-        return np.where(t < warmup_steps, ramp, schedule(np.maximum(t - warmup_steps, 0)))
+        # [()] turns np.where's 0-d array into a NumPy float, as the other schedules return.
+        return np.where(t < warmup_steps, ramp, schedule(np.maximum(t - warmup_steps, 0)))[()]
 
     return warmed
 
 
-def _restart_position(t, period, period_mult):
+def restart_position(t, period, period_mult):
     """Where step t sits in SGDR's cycles: (steps into the current cycle, its length).
 
     Cycle i lasts period * period_mult**i steps, so it starts at period * (m**i - 1) / (m - 1).
     The starts are listed in exact integer arithmetic up to the last step asked for, and a binary
     search finds each step's cycle: no logarithm, so no rounding can put a step on the wrong side
     of a restart, however far out.
+
+    >>> t_cur, t_i = restart_position(np.arange(7), period=1, period_mult=2)  # cycles 1, 2, 4
+    >>> t_cur.tolist(), t_i.tolist()
+    ([0, 0, 1, 0, 1, 2, 3], [1, 2, 2, 4, 4, 4, 4])
     """
     if period_mult == 1:
         return t % period, np.full(t.shape, period)
@@ -313,7 +284,6 @@ def _restart_position(t, period, period_mult):
     return t - np.array(starts)[cycle], np.array(lengths)[cycle]
 
 
-@_factory
 def cosine_restarts(lr, period, period_mult=1, min_lr=0.0):
     """Cosine decay that restarts from ``lr``, each cycle ``period_mult`` times longer (SGDR).
 
@@ -335,13 +305,12 @@ def cosine_restarts(lr, period, period_mult=1, min_lr=0.0):
     min_lr = v.non_negative("min_lr", min_lr)
 
     def schedule(step):
-        t_cur, t_i = _restart_position(v.steps(step).astype(np.int64), period, period_mult)
+        t_cur, t_i = restart_position(v.steps(step).astype(np.int64), period, period_mult)
         return _cosine(lr, min_lr, t_cur / t_i)
 
     return schedule
 
 
-@_factory
 def cyclic(base_lr, max_lr, step_size_up, step_size_down=None, mode="triangular", gamma=1.0):
     """Cycle linearly between ``base_lr`` and ``max_lr`` (Smith 2017, cyclical learning rates).
 
@@ -387,7 +356,6 @@ def cyclic(base_lr, max_lr, step_size_up, step_size_down=None, mode="triangular"
     return schedule
 
 
-@_factory
 def one_cycle(
     max_lr,
     total_steps,
@@ -450,12 +418,11 @@ def one_cycle(
         for i in range(1, len(ends)):
             fraction = (t - ends[i - 1]) / (ends[i] - ends[i - 1])
             lr = np.where(t > ends[i - 1], interpolate(levels[i], levels[i + 1], fraction), lr)
-        return lr
+        return lr[()]  # a NumPy float, not a 0-d array, for an int step
 
     return schedule
 
 
-@_factory
 def warmup_stable_decay(lr, total_steps, warmup_steps, decay_steps, shape="linear", min_lr=0.0):
     """Warm up, hold ``lr`` constant, then cool down over the last ``decay_steps`` steps (WSD).
 
@@ -495,12 +462,11 @@ def warmup_stable_decay(lr, total_steps, warmup_steps, decay_steps, shape="linea
         warm = lr * np.minimum(t / max(warmup_steps, 1), 1.0)
         x = np.clip((t - decay_start) / decay_steps, 0.0, 1.0)
         cool = min_lr + (lr - min_lr) * cooldown(x)
-        return np.where(t < warmup_steps, warm, np.where(t < decay_start, lr, cool))
+        return np.where(t < warmup_steps, warm, np.where(t < decay_start, lr, cool))[()]
 
     return schedule
 
 
-@_factory
 def join(schedules, boundaries):
     """Run ``schedules[0]`` until ``boundaries[0]``, then ``schedules[1]``, and so on.
 
@@ -533,7 +499,7 @@ def join(schedules, boundaries):
         lr = schedules[0](t)
         for boundary, schedule in zip(boundaries, schedules[1:]):
             lr = np.where(t < boundary, lr, schedule(np.maximum(t - boundary, 0)))
-        return lr
+        return np.asarray(lr)[()]  # a NumPy float, not a 0-d array, for an int step
 
     return joined
 
@@ -622,3 +588,74 @@ class ReduceOnPlateau:
             f"ReduceOnPlateau(lr={v._show(self.lr)}, best={self.best:.6g}, "
             f"bad_epochs={self.bad_epochs}, cooldown_left={self.cooldown_left})"
         )
+
+
+DECAYS = ("constant", "cosine", "linear")
+
+
+def warmup_decay(peak, warmup_steps, total_steps, decay="cosine"):
+    """A linear warmup from 0 to ``peak`` over ``warmup_steps``, then a decay that ends with the
+    budget: the rate reaches 0 at step ``total_steps`` ("constant": it stays at the peak).
+
+    lr_t = peak * t / W                                   for t < W
+    lr_t = decay(peak, over T - W steps)(t - W)           for W <= t   (cosine, linear or none)
+
+    The decay is as long as the budget left after the warmup, T - W, so the whole schedule fits
+    in T steps, like Optax's ``warmup_cosine_decay_schedule(0, peak, W, decay_steps=T)``, whose
+    decay_steps include the warmup (Keras's ``CosineDecay(warmup_steps=W, decay_steps=D)`` counts
+    D after it). ``peak`` may be an array of shape (K, 1): K schedules at once.
+
+    >>> warmup_decay(1.0, warmup_steps=2, total_steps=6)(np.arange(7)).round(3)
+    array([0.   , 0.5  , 1.   , 0.854, 0.5  , 0.146, 0.   ])
+    """
+    peak = v.positive("peak", peak)
+    warmup_steps = v.positive_int("warmup_steps", warmup_steps, minimum=0)
+    total_steps = v.positive_int("total_steps", total_steps)
+    decay = v.one_of("decay", decay, DECAYS)
+    if warmup_steps >= total_steps:
+        raise ValueError(
+            f"warmup_steps must be < total_steps ({total_steps}), got {warmup_steps}: "
+            "the budget needs room to decay"
+        )
+    left = total_steps - warmup_steps
+    if decay == "constant":
+        after = constant(peak)
+    elif decay == "cosine":
+        after = cosine_decay(peak, left)
+    else:
+        after = polynomial_decay(peak, left)
+    return after if warmup_steps == 0 else linear_warmup(after, warmup_steps)
+
+
+def inverse_sqrt(lr):
+    """The schedule lr / sqrt(t), t = step + 1: the step size of online convex optimization.
+
+    >>> inverse_sqrt(0.5)(np.arange(4)).round(4)
+    array([0.5   , 0.3536, 0.2887, 0.25  ])
+    """
+    lr = v.positive("lr", lr)
+
+    def schedule(step):
+        return lr / np.sqrt(v.steps(step) + 1.0)
+
+    return schedule
+
+
+def stack(schedules):
+    """One learning rate for a sweep over schedules: their rates, one column, one under the other.
+
+    At an (int) step, S schedules of K rows each give an array of shape (S * K, 1), which
+    broadcasts against params of shape (S * K, dim): row s * K + k follows schedule s at peak k.
+    It is meant for an optimizer's ``lr``, which is evaluated one step at a time.
+
+    >>> peaks = np.array([[0.1], [0.2]])                       # K = 2 rows each
+    >>> lr = stack([constant(peaks), cosine_decay(peaks, total_steps=10)])   # S = 2
+    >>> lr(5).ravel().round(3)
+    array([0.1 , 0.2 , 0.05, 0.1 ])
+    """
+    schedules = list(schedules)
+
+    def lr(step):
+        return np.concatenate([np.reshape(schedule(step), (-1, 1)) for schedule in schedules])
+
+    return lr

@@ -34,13 +34,14 @@ import pkgutil
 import time
 
 import ipywidgets as widgets
-import matplotlib.ticker
 import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lrcourse import optimizers, plots
+from lrcourse.plots import log_y
+from lrcourse.problems import quadratic
 from lrcourse.train import run
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "all_explorers",
     "log_y",
     "call_text",
+    "optimizer_race",
 ]
 
 
@@ -378,13 +380,6 @@ def _min_loss(problem):
     return problem.min_loss if problem.n_train is None else None
 
 
-def log_y(ax):
-    """A log y-axis without minor ticks: drawing them (dozens of tick objects) costs more time
-    than everything else on the panel."""
-    ax.set_yscale("log")
-    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-
-
 def _loss_range(sweep, min_loss):
     """y-limits for a loss panel: from the lowest loss any run of ``sweep`` reaches to the
     highest loss of a run that does not diverge (diverging curves leave through the top)."""
@@ -597,3 +592,152 @@ def all_explorers():
 
 # The names lrcourse.explorers first imported these helpers under.
 _log_y, _call = log_y, call_text
+
+
+_DECAY_RATES = ("momentum", "dampening", "alpha", "rho", "beta", "beta1", "beta2")
+
+
+def _control(name, value, lr_range):
+    """A control for hyperparameter ``name`` starting at ``value``, chosen by name and type."""
+    style = {"description_width": "initial"}
+    if isinstance(value, widgets.Widget):
+        return value
+    if isinstance(value, bool):
+        return widgets.Checkbox(value=value, description=name, indent=False)
+    if name == "lr" or name.endswith("_lr"):
+        low, high = lr_range
+        return log_slider(value, min(low, value), max(high, value), description=name)
+    if name == "eps":
+        return log_slider(value, min(1e-12, value), max(1.0, value), description=name)
+    if name in _DECAY_RATES:
+        return widgets.FloatSlider(
+            value=value,
+            min=0.0,
+            max=0.999,
+            step=0.001,
+            description=name,
+            readout_format=".3f",
+            style=style,
+        )
+    if isinstance(value, int):
+        return widgets.IntSlider(
+            value=value, min=0, max=max(10, 4 * value), description=name, style=style
+        )
+    return widgets.FloatSlider(
+        value=value,
+        min=0.0,
+        max=max(1.0, 4 * value),
+        step=0.01,
+        description=name,
+        readout_format=".3g",
+        style=style,
+    )
+
+
+def _loss_limits(histories, min_loss):
+    """Fixed y-limits for a loss panel: from 1e-12 of the start (or the lowest loss reached) to
+    a little above the highest loss of the runs that did not diverge."""
+    start = max(float(np.max(h.loss[0])) - (min_loss or 0.0) for h in histories)
+    low, high = start * 1e-12, start
+    for h in histories:
+        excess = h.loss - (min_loss or 0.0)
+        finite = excess[np.isfinite(excess) & (excess > 0)]
+        if finite.size:
+            low = max(min(low, finite.min()), start * 1e-14)
+            if not h.diverged:
+                high = max(high, finite.max())
+    return low / 3, high * 3
+
+
+@plots.styled
+def optimizer_race(problem=None, entries=None, steps=100, *, lr_range=(1e-4, 10.0), title=None):
+    """Several optimizers on one 2-D landscape, each with its own controls: paths and losses.
+
+    ``entries`` is ``{label: (factory, {name: start value})}``. ``factory(**values)`` must return
+    an optimizer; it may be ``optimizers.sgd`` or a function of your own, such as
+    ``lambda lr, beta1, beta2: adam(lr=lr, betas=(beta1, beta2))``. Each value becomes a control
+    named ``"label.name"``: ``lr`` and ``*_lr`` a log slider over ``lr_range``, ``eps`` a log
+    slider, momentum-like rates (momentum, dampening, alpha, rho, beta...) a slider on [0, 1),
+    a bool a checkbox; a widget is used as it is, and ``ipywidgets.fixed(value)`` holds a value
+    fixed. Moving a control re-runs only its own optimizer.
+
+    >>> from lrcourse.optimizers import sgd
+    >>> race = optimizer_race(quadratic(condition=20.0), {
+    ...     "SGD": (sgd, {"lr": 0.09}),
+    ...     "momentum": (sgd, {"lr": 0.09, "momentum": 0.5})}, steps=50)
+    >>> race.controls["momentum.momentum"].value = 0.95
+    >>> race.status.value
+    'SGD: final loss 0.00016; momentum: final loss 3.26'
+    """
+    problem = quadratic(condition=20.0) if problem is None else problem
+    if entries is None:
+        entries = {
+            "SGD": (optimizers.sgd, {"lr": 0.05}),
+            "momentum": (optimizers.sgd, {"lr": 0.05, "momentum": 0.9}),
+            "Nesterov": (optimizers.sgd, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+        }
+    if problem.dim != 2 or problem.bounds is None:
+        raise ValueError(
+            f"optimizer_race needs a 2-D problem with plotting bounds, got {problem!r}"
+        )
+    if not isinstance(entries, dict) or not entries:
+        raise ValueError(
+            "entries must be a non-empty dict {label: (factory, {name: start value})}, "
+            f"got {entries!r}"
+        )
+    racers, controls, columns = {}, {}, []
+    for label, entry in entries.items():
+        if not (isinstance(entry, tuple) and len(entry) == 2 and callable(entry[0])):
+            raise ValueError(
+                f"entries[{label!r}] must be a pair (factory, {{name: start value}}), got {entry!r}"
+            )
+        factory, starts = entry
+        own, fixed = [], {}
+        for name, value in dict(starts).items():
+            if isinstance(value, widgets.fixed):
+                fixed[name] = value.value
+                continue
+            controls[f"{label}.{name}"] = _control(name, value, lr_range)
+            own.append(name)
+        racers[label] = (factory, own, fixed)
+        header = widgets.HTML(f"<b>{html.escape(str(label))}</b>")
+        columns.append(widgets.VBox([header, *(controls[f"{label}.{n}"] for n in own)]))
+
+    min_loss = problem.min_loss
+    fig, (ax_path, ax_loss) = figure(2)
+    plots.contours(ax_path, problem)
+    ax_path.set_title(title or f"a race on {problem.name}")
+    ax_loss.set(xlabel="step", ylabel="loss" if min_loss is None else "loss - min loss")
+    ax_loss.set_title(f"loss over {steps} steps")
+    _log_y(ax_loss)
+    cache = {}
+
+    def history_of(label, values):
+        factory, own, fixed = racers[label]
+        kwargs = {name: values[f"{label}.{name}"] for name in own}
+        key = (label, tuple(kwargs.items()))
+        if key not in cache:
+            if len(cache) > 64:  # a long drag should not keep every run ever made
+                cache.clear()
+            cache[key] = run(factory(**kwargs, **fixed), problem, problem.start, steps)
+        return cache[key]
+
+    # Limits that fit the starting runs, set before the explorer takes over: fixed limits never
+    # rescale, so a slider move repaints only the curves (see ``Explorer``).
+    starting = {name: control.value for name, control in controls.items()}
+    first_runs = [history_of(label, starting) for label in racers]
+    ax_loss.set(xlim=(0, steps), ylim=_loss_limits(first_runs, min_loss))
+
+    def draw(values):
+        histories = {label: history_of(label, values) for label in racers}
+        bounds = (ax_path.get_xlim(), ax_path.get_ylim())
+        for i, (label, history) in enumerate(histories.items()):
+            color = plots.COLORS[i % len(plots.COLORS)]
+            plots.trajectory(ax_path, history, label=label, color=color, bounds=bounds)
+            plots.loss_curve(ax_loss, history, label=label, color=color, min_loss=min_loss)
+        ax_path.legend(loc="upper right", frameon=True)
+        return "; ".join(f"{label}: {_outcome(h)}" for label, h in histories.items())
+
+    layout = widgets.HBox(columns, layout=widgets.Layout(justify_content="space-around"))
+    names = ", ".join(map(str, racers))
+    return Explorer(controls, draw, fig, title=f"optimizer_race({names})", layout=layout)

@@ -14,7 +14,7 @@ each one, runs all cells and checks that
 Chromium is Debian's (``apt-get install -y chromium``), driven by Python Playwright; set
 ``CHROMIUM`` to use another binary. Without them the test is skipped, except under ``CI=true``,
 where a missing browser is a failure: CI must not pass by testing nothing.
-See DEVELOPERS.md.
+See CONTRIBUTING.md.
 """
 
 from pathlib import Path

@@ -5,16 +5,10 @@ import numpy as np
 import pytest
 from explorer_helpers import median_update_ms, shown
 
-from lrcourse.explorers.adagrad import (
-    EXPLORERS,
-    adagrad_race,
-    effective_lr,
-    effective_lr_explorer,
-    gradient_streams,
-    sparse_regression,
-)
+from lrcourse.explorers.adagrad import EXPLORERS, adagrad_race, effective_lr_explorer
 from lrcourse.optimizers import adagrad
-from lrcourse.problems import LinearRegression
+from lrcourse.problems import LinearRegression, gradient_streams, sparse_regression
+from lrcourse.theory import adagrad_effective_lr as effective_lr
 from lrcourse.train import run
 
 # --- effective_lr ------------------------------------------------------------------------------

@@ -13,23 +13,14 @@ import pytest
 from explorer_helpers import shown
 
 from lrcourse import plots
+from lrcourse.experiments import example_curve, plateau_trace
 from lrcourse.explorers import adaptive
-from lrcourse.explorers.adaptive import (
-    EXPLORERS,
-    Scaled,
-    adam_schedule_explorer,
-    effective_samples,
-    example_curve,
-    log_axis,
-    plateau_explorer,
-    plateau_trace,
-    radam_rectifier,
-    untuned_warmup,
-    warmup_decay,
-)
+from lrcourse.explorers.adaptive import EXPLORERS, adam_schedule_explorer, plateau_explorer
 from lrcourse.optimizers import adam, sgd
-from lrcourse.problems import beale, quadratic, rosenbrock
-from lrcourse.schedules import ReduceOnPlateau
+from lrcourse.plots import log_axis
+from lrcourse.problems import Scaled, beale, quadratic, rosenbrock
+from lrcourse.schedules import ReduceOnPlateau, warmup_decay
+from lrcourse.theory import effective_samples, radam_rectifier, untuned_warmup
 from lrcourse.train import run
 
 # --- warmup theory -----------------------------------------------------------------------------

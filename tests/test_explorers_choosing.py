@@ -7,18 +7,11 @@ import numpy as np
 import pytest
 from explorer_helpers import shown
 
+from lrcourse.experiments import DEFAULT_LR, OPTIMIZERS, good_width, sensitivity
 from lrcourse.explorers import choosing
-from lrcourse.explorers.choosing import (
-    DEFAULT_LR,
-    EXPLORERS,
-    OPTIMIZERS,
-    TiltedDoubleWell,
-    good_width,
-    range_test_explorer,
-    sensitivity,
-)
-from lrcourse.explorers.compare import HeldOut
+from lrcourse.explorers.choosing import EXPLORERS, range_test_explorer
 from lrcourse.optimizers import sgd
+from lrcourse.problems import HeldOut, TiltedDoubleWell
 from lrcourse.train import run
 
 # --- the sweep ---------------------------------------------------------------------------------

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 from explorer_helpers import shown
 
+from lrcourse import experiments
 from lrcourse.explorers import compare
 from lrcourse.optimizers import sgd
+from lrcourse.problems import HeldOut
+from lrcourse.schedules import stack
 from lrcourse.train import run
 
 SMALL = {"peaks": [0.1, 0.4], "epochs": 1, "names": ("constant", "cosine", "WSD")}
@@ -16,25 +19,28 @@ SMALL = {"peaks": [0.1, 0.4], "epochs": 1, "names": ("constant", "cosine", "WSD"
 @pytest.fixture(scope="module")
 def small():
     """Three schedules at two peaks for one epoch: six networks, 38 updates."""
-    return compare.sweep(**SMALL)
+    return experiments.sweep(**SMALL)
 
 
 def synthetic(seed=0):
     """A Sweep with the lecture's shapes (8 schedules, 7 peaks, 16 epochs) and made-up curves,
     to time the explorer at full size without training 56 networks."""
     rng = np.random.default_rng(seed)
-    S, K, E, spe = len(compare.NAMES), len(compare.PEAKS), compare.EPOCHS, 38
+    S, K, E, spe = len(experiments.NAMES), len(experiments.PEAKS), experiments.EPOCHS, 38
     steps = E * spe
     lr = np.stack(
-        [s(np.arange(steps)) for s in compare.contenders(compare.PEAKS[:, None], steps).values()]
+        [
+            s(np.arange(steps))
+            for s in experiments.contenders(experiments.PEAKS[:, None], steps).values()
+        ]
     )
     decay = np.exp(-np.arange(E + 1) / 4)
     curves = 0.1 + 2.2 * decay * rng.uniform(0.5, 1.5, (S, K, 1))
     diverged = np.zeros((S, K), bool)
     diverged[0, -1] = True
-    return compare.Sweep(
-        names=compare.NAMES,
-        peaks=compare.PEAKS,
+    return experiments.Sweep(
+        names=experiments.NAMES,
+        peaks=experiments.PEAKS,
         epochs=E,
         steps_per_epoch=spe,
         seed=seed,
@@ -54,8 +60,8 @@ def synthetic(seed=0):
 
 def test_contenders_are_the_eight_schedules_each_reaching_its_peak():
     T = 608
-    schedules = compare.contenders(np.array([[0.1], [0.4]]), T)
-    assert tuple(schedules) == compare.NAMES
+    schedules = experiments.contenders(np.array([[0.1], [0.4]]), T)
+    assert tuple(schedules) == experiments.NAMES
     for name, schedule in schedules.items():
         lr = schedule(np.arange(T))
         assert lr.shape == (2, T), name
@@ -69,8 +75,8 @@ def test_contenders_are_the_eight_schedules_each_reaching_its_peak():
 
 def test_stack_puts_each_schedules_rows_one_under_the_other():
     peaks = np.array([[0.1], [0.2], [0.3]])
-    schedules = compare.contenders(peaks, 100)
-    lr = compare.stack(schedules.values())(60)
+    schedules = experiments.contenders(peaks, 100)
+    lr = stack(schedules.values())(60)
     assert lr.shape == (24, 1)
     for s, schedule in enumerate(schedules.values()):
         np.testing.assert_array_equal(lr[3 * s : 3 * s + 3], schedule(60))
@@ -88,10 +94,10 @@ def test_sweep_shapes_and_the_choice_on_validation(small):
 
 def test_a_network_of_the_sweep_is_the_network_trained_alone(small):
     steps = small.lr.shape[-1]
-    cosine = compare.contenders(0.4, steps)["cosine"]
+    cosine = experiments.contenders(0.4, steps)["cosine"]
     alone = run(
         sgd(lr=cosine, momentum=0.9, weight_decay=3e-3),
-        compare.HeldOut(),
+        HeldOut(),
         steps=steps,
         eval_every="epoch",
         record_params=False,
@@ -109,7 +115,7 @@ def test_a_diverged_network_is_never_chosen():
 
 
 def test_confirm_retrains_the_chosen_peaks_from_fresh_starts(small):
-    fresh = compare.confirm(small, seeds=(1, 2))
+    fresh = experiments.confirm(small, seeds=(1, 2))
     assert fresh.val_loss.shape == fresh.test_accuracy.shape == (2, 3)
     np.testing.assert_array_equal(fresh.peaks, small.peaks[small.best()])
     assert not np.allclose(fresh.val_loss[0], fresh.val_loss[1])  # two different starts
@@ -148,7 +154,7 @@ def test_ticking_and_sliding_change_what_is_shown(small):
 
 def test_a_diverged_run_says_so():
     explorer = compare.results_explorer(synthetic(), shown=("constant",))
-    explorer.controls["constant.peak"].value = compare.PEAKS[-1]
+    explorer.controls["constant.peak"].value = experiments.PEAKS[-1]
     assert explorer.error is None
     assert "constant at peak 1.6: diverged" in explorer.status.value
 
@@ -160,11 +166,11 @@ def test_the_module_lists_its_explorers():
 
 def test_slider_updates_are_fast_at_full_size():
     """Prints the median time of ~20 updates (recompute + redraw + PNG); asserts no time."""
-    explorer = compare.results_explorer(synthetic(), shown=compare.NAMES)  # all eight shown
+    explorer = compare.results_explorer(synthetic(), shown=experiments.NAMES)  # all eight shown
     times = {"slide a peak, 8 schedules shown": [], "tick or untick a schedule": []}
     for name in ("cosine", "step", "WSD"):
         slider = explorer.controls[f"{name}.peak"]
-        for peak in [*compare.PEAKS[1:], *compare.PEAKS[-2::-1]][:7]:
+        for peak in [*experiments.PEAKS[1:], *experiments.PEAKS[-2::-1]][:7]:
             if np.isclose(slider.value, peak):
                 continue  # an unchanged value triggers no update
             slider.value = float(peak)

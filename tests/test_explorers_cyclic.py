@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 from explorer_helpers import shown
 
+from lrcourse.experiments import race_problem
 from lrcourse.explorers import cyclic
-from lrcourse.explorers.decay import expected_loss
 from lrcourse.optimizers import sgd
-from lrcourse.problems import noisy_quadratic
+from lrcourse.problems import common_noise_quadratic, noisy_quadratic, steep_bowl
 from lrcourse.schedules import constant, linear_warmup
+from lrcourse.theory import expected_loss
 from lrcourse.train import run
 
 
@@ -45,7 +46,7 @@ def report(label, seconds):
 
 
 def test_steep_bowl_gradient_and_sharpness():
-    bowl = cyclic.steep_bowl()
+    bowl = steep_bowl()
     x = np.array([[0.7, -1.3], [2.0, 0.5], [0.0, 0.0]])
     h = 1e-6
     for i in range(2):
@@ -56,11 +57,11 @@ def test_steep_bowl_gradient_and_sharpness():
     np.testing.assert_allclose(bowl.sharpness(x), [4 + 3 * 1.69, 1 + 12.0, 4.0])
     assert bowl.loss(bowl.minimum) == 0 and np.all(bowl.grad(bowl.minimum) == 0)
     with pytest.raises(ValueError, match="curvatures"):
-        cyclic.steep_bowl(curvatures=[1.0, 2.0, 3.0])
+        steep_bowl(curvatures=[1.0, 2.0, 3.0])
 
 
 def test_the_same_peak_diverges_without_warmup_and_converges_with_it():
-    bowl = cyclic.steep_bowl()
+    bowl = steep_bowl()
     assert 2 / bowl.sharpness(bowl.start) < 0.4 < 2 / bowl.sharpness(bowl.minimum)
     assert run(sgd(lr=constant(0.4)), bowl, steps=60).diverged
     warmed = run(sgd(lr=linear_warmup(0.4, 10)), bowl, steps=60)
@@ -68,7 +69,7 @@ def test_the_same_peak_diverges_without_warmup_and_converges_with_it():
 
 
 def test_common_noise_is_shared_across_leading_axes_only():
-    q = cyclic.common_noise_quadratic(curvatures=[0.5, 2.0], sigma=1.0)
+    q = common_noise_quadratic(curvatures=[0.5, 2.0], sigma=1.0)
     params = np.zeros((3, 4, 2))
     g = q.grad(params, rng=np.random.default_rng(0))
     assert np.all(g[0] == g[1]) and np.all(g[1] == g[2])  # the same noise for every row
@@ -83,7 +84,7 @@ def test_common_noise_is_shared_across_leading_axes_only():
 
 
 def test_the_race_problem_agrees_with_the_exact_expected_loss():
-    problem = cyclic.race_problem()
+    problem = race_problem()
     rates = np.full(300, 0.15)
     history = run(
         sgd(lr=0.15), problem, np.tile(problem.start, (2000, 1)), 300, record_params=False

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from explorer_helpers import shown
 
+from lrcourse.experiments import lecture_problem
 from lrcourse.explorers import decay
 from lrcourse.optimizers import sgd
 from lrcourse.problems import noisy_quadratic
 from lrcourse.stateful import replay
+from lrcourse.theory import expected_loss
 from lrcourse.train import run
 
 
@@ -36,16 +38,16 @@ def drag(explorer, name, values):
 def test_expected_loss_settles_on_the_noise_floor():
     problem = noisy_quadratic(curvatures=[1.0, 4.0], sigma=0.5, angle=0.3)
     for lr in (0.02, 0.2, 0.45):
-        loss = decay.expected_loss(problem, np.full(3000, lr))
+        loss = expected_loss(problem, np.full(3000, lr))
         assert loss[-1] == pytest.approx(float(problem.noise_floor(lr)), rel=1e-9)
 
 
 def test_expected_loss_is_the_average_of_many_runs():
-    problem = decay.lecture_problem()
+    problem = lecture_problem()
     lrs = np.concatenate([np.full(100, 0.2), np.full(100, 0.02), np.geomspace(0.02, 0.002, 100)])
     history = run(sgd(lr=replay(lrs)), problem, np.tile(problem.start, (4000, 1)), steps=300)
     simulated = history.loss.mean(axis=1)
-    exact = decay.expected_loss(problem, lrs)
+    exact = expected_loss(problem, lrs)
     assert exact[0] == simulated[0]
     # 4000 runs: the mean's relative standard error is about 2.5 %
     np.testing.assert_allclose(simulated[1:], exact[1:], rtol=0.12)
@@ -53,15 +55,15 @@ def test_expected_loss_is_the_average_of_many_runs():
 
 
 def test_expected_loss_broadcasts_and_reports_divergence():
-    problem = decay.lecture_problem()
+    problem = lecture_problem()
     lrs = np.full((2, 3, 50), 0.1)
     lrs[1, 2] = 0.6  # above 2 / L = 0.5
-    loss = decay.expected_loss(problem, lrs)
+    loss = expected_loss(problem, lrs)
     assert loss.shape == (2, 3, 51)
     assert np.all(np.isfinite(loss[0])) and loss[1, 2, -1] > 1e6 * loss[1, 2, 0]
-    assert np.all(decay.expected_loss(problem, np.full((2, 2000), 0.9))[:, -1] == np.inf)
+    assert np.all(expected_loss(problem, np.full((2, 2000), 0.9))[:, -1] == np.inf)
     with pytest.raises(ValueError, match="noisy quadratic"):
-        decay.expected_loss(object(), lrs)
+        expected_loss(object(), lrs)
 
 
 # --- the explorers -----------------------------------------------------------------------------

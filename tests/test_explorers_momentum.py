@@ -10,20 +10,14 @@ import pytest
 from explorer_helpers import median_update_ms, shown
 
 from lrcourse.explorers import momentum
-from lrcourse.explorers.momentum import (
-    EXPLORERS,
-    keras_sgd,
-    max_stable_lr,
-    momentum_explorer,
-    momentum_noise_floor,
-    momentum_rate,
-    optimal_momentum,
-    optimizer_race,
-)
+from lrcourse.explorers.momentum import EXPLORERS, momentum_explorer
+from lrcourse.interop import keras_sgd
 from lrcourse.optimizers import adagrad, adam, sgd
 from lrcourse.problems import noisy_quadratic, quadratic, rosenbrock
 from lrcourse.schedules import step_decay
+from lrcourse.theory import max_stable_lr, momentum_noise_floor, momentum_rate, optimal_momentum
 from lrcourse.train import run
+from lrcourse.widgets import optimizer_race
 
 # --- theory ------------------------------------------------------------------------------------
 

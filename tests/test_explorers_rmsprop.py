@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 from explorer_helpers import median_update_ms, shown
 
-from lrcourse.explorers.rmsprop import (
-    EXPLORERS,
-    averaging_weights,
-    rmsprop_effective_lr,
-    rmsprop_explorer,
-    rmsprop_race,
-)
+from lrcourse.explorers.rmsprop import EXPLORERS, rmsprop_explorer, rmsprop_race
 from lrcourse.optimizers import rmsprop
 from lrcourse.problems import quadratic, rosenbrock
+from lrcourse.theory import averaging_weights, rmsprop_effective_lr
 from lrcourse.train import run
 
 # --- the helpers -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ LINKED = [
     *sorted(ROOT.glob("solutions/*.ipynb")),
     *sorted(ROOT.glob("docs/*.md")),
     ROOT / "README.md",
-    ROOT / "DEVELOPERS.md",
+    ROOT / "CONTRIBUTING.md",
 ]
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)  # links shown as code are not links
 LINK = re.compile(r"\]\(([^)\s]+)\)")

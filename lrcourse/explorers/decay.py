@@ -1,4 +1,4 @@
-"""Explorers of lectures 03 and 04 (decay schedules), and the exact expected loss they draw.
+"""Explorers of lectures 03 and 04 (decay schedules).
 
 - ``race_explorer``: schedules side by side, each with its own sliders, and the expected loss of
   SGD with each on a noisy quadratic. ``step_race`` (lecture 03: constant, step, multistep) and
@@ -10,8 +10,8 @@
 Why an expected loss and not a training run? One noisy run is a jagged line that can cross
 another by luck; the average of many runs is smooth but slow to compute on every slider move.
 On a noisy quadratic the average over infinitely many runs has a closed form, computed step by
-step by ``expected_loss``: smooth, exact, and a few milliseconds for thousands of steps. The
-lectures check it against the average of simulated runs.
+step by ``lrcourse.theory.expected_loss``: smooth, exact, and a few milliseconds for thousands
+of steps. The lectures check it against the average of simulated runs.
 """
 
 import ipywidgets as widgets
@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 
 from lrcourse import plots
 from lrcourse import widgets as lw
-from lrcourse.problems import NoisyQuadratic, noisy_quadratic
+from lrcourse.experiments import lecture_problem
 from lrcourse.schedules import (
     constant,
     exponential_decay,
@@ -30,96 +30,16 @@ from lrcourse.schedules import (
     step_decay,
 )
 from lrcourse.stateful import WHERE, StatefulScheduler, lrs_used, per_epoch
+from lrcourse.theory import expected_loss
 from lrcourse.train import History
 
 __all__ = [
-    "lecture_problem",
-    "expected_loss",
-    "mean_histories",
     "race_explorer",
     "step_race",
     "decay_race",
     "stepping_explorer",
     "EXPLORERS",
 ]
-
-
-def lecture_problem():
-    """The noisy quadratic of lectures 03 and 04: curvatures 1 and 4, noise sigma = 1, and a start
-    far from the minimum, so that a small constant rate takes thousands of steps to get there."""
-    return noisy_quadratic(condition=4.0, sigma=1.0, start=[-10.0, 7.5])
-
-
-def expected_loss(problem, lrs):
-    """The exact expected loss E[f(x_k)] of SGD on a noisy quadratic, step by step.
-
-    Along each eigenvector of H (curvature lambda) the error z evolves on its own,
-
-        z <- (1 - lr_k lambda) z - lr_k sigma xi,      xi ~ N(0, 1) independent of z,
-
-    so its second moment m = E[z^2] follows
-
-        m <- (1 - lr_k lambda)^2 m + lr_k^2 sigma^2,     E[f] = 1/2 sum over directions of lambda m.
-
-    With a constant rate m settles where it stops changing: lecture 02's noise floor. The first
-    term is what is left of the start, the second the noise piling up. ``lrs`` of shape
-    (..., steps), the rate of each update, gives (..., steps + 1): the expected loss before each
-    update and after the last (inf once the rates have made it overflow).
-
-    >>> q = noisy_quadratic(curvatures=[1.0], sigma=1.0, start=[0.0])
-    >>> after = expected_loss(q, np.full(2000, 0.1))[-1]
-    >>> round(float(after), 6), round(float(q.noise_floor(0.1)), 6)
-    (0.026316, 0.026316)
-    """
-    if not isinstance(problem, NoisyQuadratic):
-        raise ValueError(
-            f"problem must be a noisy quadratic (noisy_quadratic(...)), got {problem!r}"
-        )
-    lrs = np.asarray(lrs, dtype=float)
-    if lrs.ndim == 0:
-        raise ValueError("lrs must be an array with the steps on its last axis, got a number")
-    curvatures, vectors = np.linalg.eigh(problem.hessian)
-    z0 = (problem.start - problem.minimum) @ vectors  # the start in the eigenbasis
-    # Steps first, in contiguous memory: the loop below reads one small block per step.
-    per_step = np.ascontiguousarray(np.moveaxis(lrs, -1, 0))[..., None]  # (steps, ..., 1)
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverging rate overflows to inf
-        shrink = (1 - per_step * curvatures) ** 2  # every step's factors at once
-        noise = per_step**2 * problem.sigma**2
-        m = np.empty(shrink.shape)  # m[k]: the moments after update k, per direction
-        moment = z0**2
-        for k in range(len(m)):  # the one loop: each step needs the one before
-            moment = m[k] = shrink[k] * moment + noise[k]
-        after = np.moveaxis(m @ curvatures, 0, -1)
-    start = np.broadcast_to(curvatures @ z0**2, (*lrs.shape[:-1], 1))
-    out = 0.5 * np.concatenate([start, after], axis=-1)
-    return np.where(np.isnan(out), np.inf, out)
-
-
-def mean_histories(history, labels):
-    """Each row of a sweep of noisy runs, averaged over its runs: ``{label: History}``.
-
-    ``history`` comes from ``run`` with params of shape (rows, runs, dim): every row a setting
-    (a schedule), every run of it an independent draw of the gradient noise. The average over the
-    runs estimates the expected loss; the plots draw it like any single run.
-    """
-    labels = list(labels)
-    if history.loss.ndim != 3 or history.loss.shape[1] != len(labels):
-        raise ValueError(
-            f"labels must name each row of a sweep whose loss has shape (steps + 1, rows, runs), "
-            f"got {len(labels)} labels for loss of shape {history.loss.shape}"
-        )
-    if np.any(history.diverged):
-        raise ValueError("some runs diverged: their average is meaningless; plot them one by one")
-    return {
-        label: History(
-            loss=history.loss[:, i].mean(axis=-1),
-            lr=history.lr[:, i, 0],
-            diverged_at=None,
-            final_params=history.final_params[i].mean(axis=0),
-            problem_name=history.problem_name,
-        )
-        for i, label in enumerate(labels)
-    }
 
 
 def _history(loss, lr, problem):

@@ -1,6 +1,6 @@
 """Lectures 01 and 02: gradient descent, the stability limit, ill-conditioning, the noise floor.
 
-Two explorers and one landscape:
+Two explorers:
 
 - ``zigzag_explorer``: a quadratic bowl whose steep direction has curvature L = 1 and whose flat
   direction has mu = 1 / kappa. Sliders for kappa and the learning rate show the zig-zag across
@@ -8,127 +8,23 @@ Two explorers and one landscape:
 - ``noise_floor_explorer``: constant-rate SGD on a noisy quadratic. Sliders for the rate and the
   gradient noise sigma show the loss settling at the predicted floor lr sigma^2 / (2 (2 - lr L))
   per direction, and where that floor lies on the curve of all rates.
-- ``BowlWithDip``: a wide bowl with a narrow dip in its side, the smallest landscape with a local
-  minimum worse than the global one. A small rate settles in the dip; a rate above 2 / (the
-  dip's curvature) cannot, and rolls on into the bowl. (No problem in ``lrcourse.problems`` has
-  a local minimum that is not global, so lecture 01 builds this one here.)
 
-The learning-rate explorer of lecture 01 is the generic ``lrcourse.widgets.lr_explorer``.
+Lecture 01's landscape with a trap, ``BowlWithDip``, is in ``lrcourse.problems``. The
+learning-rate explorer of lecture 01 is the generic ``lrcourse.widgets.lr_explorer``.
 """
 
 import numpy as np
 
-from lrcourse import _validate as v
 from lrcourse import plots
 from lrcourse.optimizers import sgd
-from lrcourse.problems import Problem, noisy_quadratic, quadratic
+from lrcourse.problems import bowl_with_dip, noisy_quadratic, quadratic
 from lrcourse.train import run
 from lrcourse.widgets import Explorer, _log_y, figure, log_slider, lr_explorer
 
-__all__ = ["BowlWithDip", "bowl_with_dip", "zigzag_explorer", "noise_floor_explorer", "EXPLORERS"]
+__all__ = ["zigzag_explorer", "noise_floor_explorer", "EXPLORERS"]
 
 
 # --- a landscape with a local minimum ----------------------------------------------------------
-
-
-class BowlWithDip(Problem):
-    """A wide bowl with a narrow Gaussian dip in its side: a sharp local minimum, a flat global one.
-
-    f(p)      = c/2 |p - a|^2 - h exp(-|p - b|^2 / (2 w^2))
-    grad f(p) = c (p - a) + (h / w^2) e(p) (p - b),                e(p) = exp(-|p - b|^2 / (2 w^2))
-    Hessian   = c I + (h / w^2) e(p) (I - (p - b)(p - b)^T / w^2)
-
-    a is the bowl's centre (curvature c), b the dip's centre (depth h, width w). A narrow dip is a
-    sharp minimum: near b the curvature is about c + h / w^2, far more than the bowl's c. Gradient
-    descent can only settle in a minimum whose largest curvature is below 2 / lr, so a small
-    rate gets stuck in the dip, and a rate above 2 / (the dip's curvature) is thrown out of it.
-
-    ``local_minimum`` (the bottom of the dip) and ``minimum`` (the bottom of the bowl) are found
-    by Newton's method; ``curvatures(p)`` are the Hessian's eigenvalues at p, ascending.
-
-    >>> d = BowlWithDip()
-    >>> d.local_minimum.round(4), round(float(d.loss(d.local_minimum)), 4)
-    (array([-0.8557,  0.    ]), 2.296)
-    >>> d.curvatures(d.local_minimum).round(2), d.curvatures(d.minimum).round(2)
-    (array([16.22, 20.8 ]), array([1., 1.]))
-    """
-
-    name = "bowl with a dip"
-    dim = 2
-
-    def __init__(
-        self,
-        curvature=1.0,
-        center=(2.0, 0.0),
-        depth=2.0,
-        width=0.3,
-        dip=(-1.0, 0.0),
-        start=(-2.5, 0.5),
-    ):
-        self.c = float(v.positive("curvature", curvature))
-        self.h = float(v.positive("depth", depth))
-        self.w = float(v.positive("width", width))
-        self.a = self._params(v.as_float_array("center", center))
-        self.b = self._params(v.as_float_array("dip", dip))
-        self.start = self._params(v.as_float_array("start", start)).copy()
-        self.minimum = self._newton(self.a)
-        self.min_loss = float(self.loss(self.minimum))
-        self.local_minimum = self._newton(self.b)
-        if np.allclose(self.local_minimum, self.minimum, atol=1e-6):
-            raise ValueError(
-                f"the dip (depth={self.h}, width={self.w}) is too shallow to hold a local minimum "
-                "of its own: make it deeper or narrower"
-            )
-        # A window around the bowl's centre, the dip and the start, with room around them.
-        points = np.stack([self.a, self.b, self.start])
-        (x_lo, y_lo), (x_hi, y_hi) = points.min(0), points.max(0)
-        self.bounds = (
-            (float(x_lo - 1.0), float(x_hi + 1.0)),
-            (float(y_lo - 1.5), float(y_hi + 1.5)),
-        )
-
-    def _dip(self, params):
-        """(p - b, (h / w^2) e(p)): the offset from the dip's centre and the dip's pull."""
-        d = self._params(params) - self.b
-        return d, self.h / self.w**2 * np.exp(-np.sum(d * d, axis=-1) / (2 * self.w**2))
-
-    def loss(self, params):
-        params = self._params(params)
-        d, pull = self._dip(params)
-        return self.c / 2 * np.sum((params - self.a) ** 2, axis=-1) - pull * self.w**2
-
-    def grad(self, params):
-        params = self._params(params)
-        d, pull = self._dip(params)
-        return self.c * (params - self.a) + pull[..., None] * d
-
-    def hessian(self, params):
-        """The Hessian at ``params``, shape (..., 2, 2)."""
-        d, pull = self._dip(params)
-        outer = d[..., :, None] * d[..., None, :]
-        eye = np.eye(self.dim)
-        return self.c * eye + pull[..., None, None] * (eye - outer / self.w**2)
-
-    def curvatures(self, params):
-        """The eigenvalues of the Hessian at ``params``, ascending: the curvatures there."""
-        return np.linalg.eigvalsh(self.hessian(params))
-
-    def _newton(self, point, steps=100):
-        """The minimum nearest ``point``: Newton's method, p <- p - H^-1 grad f(p)."""
-        for _ in range(steps):
-            step = np.linalg.solve(self.hessian(point), self.grad(point))
-            point = point - step
-            if np.abs(step).max() < 1e-13:
-                break
-        if np.any(self.curvatures(point) <= 0) or np.abs(self.grad(point)).max() > 1e-9:
-            raise ValueError(
-                f"no minimum near {point.round(3).tolist()}: the dip (depth={self.h}, "
-                f"width={self.w}) is too shallow or too wide for this bowl"
-            )
-        return point
-
-
-bowl_with_dip = BowlWithDip
 
 
 # --- explorers ---------------------------------------------------------------------------------

@@ -1,15 +1,11 @@
-"""Lecture 09, RMSProp: each parameter's effective learning rate, and the lecture's explorers.
-
-    rmsprop_effective_lr(grads, lr, alpha, eps, ...)   the rate RMSProp gives each parameter at
-                                                       each step, under PyTorch's or Keras's eps
-    averaging_weights(alpha, steps)                    how much the gradient k steps back counts
-
-Explorers (each returns a ``lrcourse.widgets.Explorer``; ``EXPLORERS`` lists them):
+"""Lecture 09, RMSProp: its explorers.
 
     rmsprop_explorer(problem)   sliders for lr, alpha, eps and momentum, a centered switch: the
                                 path, the loss, and each coordinate's effective rate
     rmsprop_race(problem)       SGD, momentum, AdaGrad and RMSProp, each with its own controls
-                                (``optimizer_race`` from lecture 07)
+                                (``lrcourse.widgets.optimizer_race``)
+
+``EXPLORERS`` lists them; the effective rate is ``theory.rmsprop_effective_lr``.
 """
 
 import ipywidgets as widgets
@@ -19,76 +15,16 @@ from matplotlib.lines import Line2D
 
 from lrcourse import _validate as v
 from lrcourse import optimizers, plots
-from lrcourse.explorers.momentum import optimizer_race
 from lrcourse.problems import Quadratic, quadratic, rosenbrock
+from lrcourse.theory import rmsprop_effective_lr
 from lrcourse.train import run
-from lrcourse.widgets import Explorer, figure, log_slider
+from lrcourse.widgets import Explorer, figure, log_slider, optimizer_race
 
 __all__ = [
-    "rmsprop_effective_lr",
-    "averaging_weights",
     "rmsprop_explorer",
     "rmsprop_race",
     "EXPLORERS",
 ]
-
-
-def rmsprop_effective_lr(grads, lr=1e-2, alpha=0.99, eps=1e-8, centered=False, eps_inside=False):
-    """The learning rate RMSProp applies to each parameter at each step: |step| / |gradient|.
-
-    grads has shape (steps, ...): the gradients in the order they arrive. With the moving
-    averages updated first (the current gradient included), as ``optimizers.rmsprop`` does,
-
-        square_avg = alpha * square_avg + (1 - alpha) * g**2          (starts at 0)
-        grad_avg   = alpha * grad_avg   + (1 - alpha) * g             (centered only)
-        s          = square_avg - grad_avg**2 if centered else square_avg
-
-        PyTorch (eps outside the root):       lr / (sqrt(s) + eps)
-        Keras, Optax (eps_inside=True):       lr / sqrt(s + eps)
-
-    A loop over the steps, each one vectorised over every parameter (and every run).
-
-    >>> rmsprop_effective_lr(np.ones((3, 1)), lr=1.0, alpha=0.99, eps=0.0)[:, 0].round(3)
-    array([10.   ,  7.089,  5.802])
-    >>> rates = rmsprop_effective_lr(np.ones((1, 1)), lr=1.0, alpha=0.9, eps=1e-7, eps_inside=True)
-    >>> float(rates[0, 0].round(4))                   # Keras's first step: 1 / sqrt(0.1)
-    3.1623
-    """
-    grads = v.as_float_array("grads", grads)
-    if grads.ndim == 0:
-        raise ValueError("grads must have a leading axis of steps, got a single number")
-    lr = v.non_negative("lr", lr)
-    alpha = v.in_range("alpha", alpha, 0, 1)
-    eps = v.non_negative("eps", eps)
-    centered, eps_inside = v.flag("centered", centered), v.flag("eps_inside", eps_inside)
-    square_avg = np.zeros(np.broadcast_shapes(grads.shape[1:], np.shape(alpha)))
-    grad_avg = np.zeros_like(square_avg)
-    rates = np.empty((len(grads), *square_avg.shape))
-    for t, g in enumerate(grads):
-        square_avg = alpha * square_avg + (1 - alpha) * g * g
-        s = square_avg
-        if centered:
-            grad_avg = grad_avg + (1 - alpha) * (g - grad_avg)
-            s = square_avg - grad_avg * grad_avg
-        with np.errstate(divide="ignore"):  # no gradient yet and eps = 0: an infinite rate
-            rates[t] = lr / (np.sqrt(s + eps) if eps_inside else np.sqrt(s) + eps)
-    return rates
-
-
-def averaging_weights(alpha, steps):
-    """The weight the moving average gives the gradient k = 0, 1, ..., steps - 1 updates back.
-
-    square_avg_t = (1 - alpha) * sum_k alpha**k * g_{t-k}**2  (+ alpha**t * its start, 0)
-
-    The weights fall geometrically and sum to 1 over an infinite past. Their mean age is
-    alpha / (1 - alpha), and the last 1 / (1 - alpha) gradients (the "horizon") hold
-    1 - alpha**(1 / (1 - alpha)), about 1 - 1/e = 63%, of the total weight.
-
-    >>> averaging_weights(0.9, 4).round(4)
-    array([0.1   , 0.09  , 0.081 , 0.0729])
-    """
-    alpha = float(v.in_range("alpha", alpha, 0, 1))
-    return (1 - alpha) * alpha ** np.arange(v.positive_int("steps", steps))
 
 
 # --- the RMSProp explorer ----------------------------------------------------------------------

@@ -195,7 +195,7 @@ half_life = Exercise(
 def _final(lrs, L, sigma, x0):
     # Imported here: the explorers module brings ipywidgets and matplotlib, which check() and the
     # batch grader should not have to load just to read the exercise specs.
-    from lrcourse.explorers.decay import expected_loss
+    from lrcourse.theory import expected_loss
 
     problem = noisy_quadratic(curvatures=[L], sigma=sigma, start=[x0])
     return expected_loss(problem, lrs)[..., -1]

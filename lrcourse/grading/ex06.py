@@ -36,7 +36,7 @@ NAN = np.nan
 
 
 def _pick(peaks, val_loss, test_loss):
-    from lrcourse.explorers.compare import Sweep  # the rule the lecture used, Sweep.best
+    from lrcourse.experiments import Sweep  # the rule the lecture used, Sweep.best
 
     val_loss = np.asarray(val_loss, dtype=float)
     sweep = Sweep(

@@ -12,9 +12,9 @@ test data: ``tests/exercise_data/ex07.py``.
 
 import numpy as np
 
-from lrcourse.explorers.momentum import max_stable_lr, optimal_momentum
 from lrcourse.optimizers import sgd
 from lrcourse.problems import Quadratic
+from lrcourse.theory import max_stable_lr, optimal_momentum
 
 from .ex01 import (
     DENSE,

@@ -11,9 +11,9 @@ test data: ``tests/exercise_data/ex08.py``.
 
 import numpy as np
 
-from lrcourse.explorers.adagrad import effective_lr
 from lrcourse.optimizers import AdagradState, adagrad
 from lrcourse.problems import Quadratic
+from lrcourse.theory import adagrad_effective_lr as effective_lr
 
 from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden
 from .spec import Exercise, Hidden

@@ -11,8 +11,8 @@ test data: ``tests/exercise_data/ex09.py``.
 
 import numpy as np
 
-from lrcourse.explorers.rmsprop import rmsprop_effective_lr
 from lrcourse.optimizers import rmsprop
+from lrcourse.theory import rmsprop_effective_lr
 
 from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden, quadratic_path
 from .spec import Exercise, Hidden

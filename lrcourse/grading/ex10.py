@@ -12,8 +12,8 @@ test data: ``tests/exercise_data/ex10.py``.
 
 import numpy as np
 
-from lrcourse.explorers.adam import bias_correction_factor
 from lrcourse.optimizers import adam, adamw
+from lrcourse.theory import bias_correction_factor
 
 from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden, quadratic_path
 from .spec import Exercise, Hidden

@@ -11,10 +11,11 @@ test data: ``tests/exercise_data/ex11.py``.
 
 import numpy as np
 
-from lrcourse.explorers.adaptive import example_curve, untuned_warmup, warmup_decay
+from lrcourse.experiments import example_curve
 from lrcourse.optimizers import adam
 from lrcourse.problems import Quadratic
-from lrcourse.schedules import ReduceOnPlateau, constant, linear_warmup
+from lrcourse.schedules import ReduceOnPlateau, constant, linear_warmup, warmup_decay
+from lrcourse.theory import untuned_warmup
 
 from .ex01 import DENSE, DIAG, ONE, TILTED, path_hidden
 from .spec import Exercise, Hidden

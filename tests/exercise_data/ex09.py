@@ -5,7 +5,7 @@ The exercises are in ``lrcourse/grading/ex09.py``; ``exercise_data`` says how th
 
 import numpy as np
 
-from lrcourse.explorers.rmsprop import rmsprop_effective_lr
+from lrcourse.theory import rmsprop_effective_lr
 
 from . import Mutant
 

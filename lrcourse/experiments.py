@@ -1,0 +1,590 @@
+"""The experiments the lectures run: their problems, sweeps and the results they compare.
+
+An experiment here is what a lecture measures and asserts on, written once so that the lecture,
+its explorer and the tests share it; the explorers in ``lrcourse.explorers`` only draw it.
+
+    lecture_problem(), mean_histories(...)    lectures 03-04: the noisy quadratic, run averages
+    race_problem()                            lecture 05: the noisy quadratic of the races
+    contenders, sweep, confirm, Sweep         lecture 06: every schedule on the digits network
+    sensitivity, good_width, good_band        lecture 12: how wide the good range of rates is
+    online_counterexample, decay_example      lecture 10: Reddi et al.'s problem, weight decay
+    plateau_trace, example_curve              lecture 11: reduce-on-plateau, replayed
+"""
+
+import functools
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from lrcourse import _validate as v
+from lrcourse import optimizers
+from lrcourse.optimizers import sgd
+from lrcourse.problems import (
+    HeldOut,
+    common_noise_quadratic,
+    counterexample_gradients,
+    noisy_quadratic,
+)
+from lrcourse.schedules import (
+    ReduceOnPlateau,
+    constant,
+    cosine_decay,
+    exponential_decay,
+    inverse_sqrt,
+    linear_warmup,
+    multistep_decay,
+    one_cycle,
+    polynomial_decay,
+    stack,
+    warmup_stable_decay,
+)
+from lrcourse.train import History, run
+
+
+def lecture_problem():
+    """The noisy quadratic of lectures 03 and 04: curvatures 1 and 4, noise sigma = 1, and a start
+    far from the minimum, so that a small constant rate takes thousands of steps to get there."""
+    return noisy_quadratic(condition=4.0, sigma=1.0, start=[-10.0, 7.5])
+
+
+def mean_histories(history, labels):
+    """Each row of a sweep of noisy runs, averaged over its runs: ``{label: History}``.
+
+    ``history`` comes from ``run`` with params of shape (rows, runs, dim): every row a setting
+    (a schedule), every run of it an independent draw of the gradient noise. The average over the
+    runs estimates the expected loss; the plots draw it like any single run.
+    """
+    labels = list(labels)
+    if history.loss.ndim != 3 or history.loss.shape[1] != len(labels):
+        raise ValueError(
+            f"labels must name each row of a sweep whose loss has shape (steps + 1, rows, runs), "
+            f"got {len(labels)} labels for loss of shape {history.loss.shape}"
+        )
+    if np.any(history.diverged):
+        raise ValueError("some runs diverged: their average is meaningless; plot them one by one")
+    return {
+        label: History(
+            loss=history.loss[:, i].mean(axis=-1),
+            lr=history.lr[:, i, 0],
+            diverged_at=None,
+            final_params=history.final_params[i].mean(axis=0),
+            problem_name=history.problem_name,
+        )
+        for i, label in enumerate(labels)
+    }
+
+
+def race_problem():
+    """The noisy quadratic of lecture 05: curvatures 0.02 and 1, noise sigma = 1, start (3, 3).
+
+    The flat direction (curvature 0.02) needs a high rate for a long time to get anywhere; the
+    noise needs a low rate at the end to settle. A schedule has to do both, within its budget.
+    """
+    return common_noise_quadratic(curvatures=[0.02, 1.0], sigma=1.0, start=[3.0, 3.0])
+
+
+NAMES = (
+    "constant",
+    "step",
+    "exponential",
+    "cosine",
+    "warmup+cosine",
+    "one-cycle",
+    "WSD",
+    "linear-to-zero",
+)
+
+
+PEAKS = 0.025 * 2.0 ** np.arange(7)  # 0.025, 0.05, ..., 1.6: a factor 2 apart
+
+
+EPOCHS = 16
+
+
+def contenders(peak, total_steps):
+    """The eight schedules of Part II over a budget of ``total_steps`` updates, peaking at ``peak``.
+
+    ``peak`` may be an array of shape (K, 1): every factory broadcasts, so each schedule then
+    returns K rates per step, one for each peak. The settings are the customary ones: step decay
+    divides the rate by 10 at 50% and 75% of the budget (the ResNet recipe), exponential decay
+    ends at 1% of the peak, warmup takes the first 10% of the steps, WSD cools down over the
+    last 20% (Hägele et al. 2024), one-cycle keeps PyTorch's defaults.
+
+    >>> schedules = contenders(0.4, total_steps=100)
+    >>> [round(float(s(99)), 4) for s in schedules.values()]
+    [0.4, 0.004, 0.0042, 0.0001, 0.0001, 0.0, 0.02, 0.004]
+    """
+    T = total_steps
+    warmup = T // 10
+    return {
+        "constant": constant(peak),
+        "step": multistep_decay(peak, milestones=[T // 2, 3 * T // 4], gamma=0.1),
+        "exponential": exponential_decay(peak, gamma=0.01 ** (1 / T)),
+        "cosine": cosine_decay(peak, T),
+        "warmup+cosine": linear_warmup(cosine_decay(peak, T - warmup), warmup),
+        "one-cycle": one_cycle(peak, T),
+        "WSD": warmup_stable_decay(peak, T, warmup, decay_steps=T // 5),
+        "linear-to-zero": polynomial_decay(peak, T),
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """What a sweep measured, for S schedules, K peak rates and E epochs.
+
+    names           the S schedule names
+    peaks           (K,) the peak rates tried
+    lr              (S, K, steps) the rate every update used (recorded by ``run``)
+    train_loss      (S, K, E) each epoch's mean mini-batch loss, as a training loop logs it
+    val_loss        (S, K, E + 1) validation loss before training and after every epoch
+    test_loss       (S, K, E + 1) test loss, likewise
+    final_train_loss, val_accuracy, test_accuracy   (S, K) at the end, on the whole split
+    diverged        (S, K) True where ``run`` stopped the network (its values are then NaN)
+    """
+
+    names: tuple
+    peaks: np.ndarray
+    epochs: int
+    steps_per_epoch: int
+    seed: int
+    lr: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    test_loss: np.ndarray
+    final_train_loss: np.ndarray
+    val_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    diverged: np.ndarray
+
+    @property
+    def final_val_loss(self):
+        """(S, K) validation loss at the end of the budget; inf for a diverged network."""
+        return np.where(self.diverged, np.inf, self.val_loss[..., -1])
+
+    def best(self):
+        """For each schedule, the index of the peak with the lowest final validation loss.
+
+        The test set takes no part: it is kept to report the choice, once.
+        """
+        return np.argmin(self.final_val_loss, axis=1)
+
+    def row(self, name):
+        """The index of schedule ``name`` along the first axis of every array."""
+        return self.names.index(name)
+
+
+def sweep(
+    peaks=PEAKS,
+    epochs=EPOCHS,
+    *,
+    names=NAMES,
+    momentum=0.9,
+    weight_decay=3e-3,
+    seed=0,
+    hidden=32,
+    batch_size=32,
+):
+    """Train the digits MLP with every schedule at every peak rate, all in one batched run.
+
+    Every network starts from the same initialisation and sees the same mini-batches, so the
+    schedule and its peak are the only differences between them. The optimizer is SGD with
+    momentum and weight decay (L2), as in most SGD recipes; the budget, ``epochs`` passes over the
+    training set, is the same for all.
+    """
+    problem = HeldOut(hidden=hidden, batch_size=batch_size, seed=seed)
+    steps = epochs * problem.steps_per_epoch
+    peaks = np.asarray(peaks, dtype=float)
+    every = contenders(peaks[:, None], steps)
+    schedules = [every[name] for name in names]
+    S, K = len(names), len(peaks)
+    params = np.tile(problem.start, (S * K, 1))  # network s * K + k: schedule s, peak k
+    opt = sgd(lr=stack(schedules), momentum=momentum, weight_decay=weight_decay)
+    history = run(opt, problem, params, steps, seed=seed, eval_every="epoch", record_params=False)
+
+    def grid(values):  # runs along the first axis -> (S, K, ...)
+        return np.reshape(values, (S, K, *np.shape(values)[1:]))
+
+    batches = history.loss[:-1].reshape(epochs, problem.steps_per_epoch, S * K)
+    final = history.final_params  # NaN for diverged networks
+    diverged = grid(history.diverged)
+    with np.errstate(invalid="ignore"):
+        accuracy = {split: problem.accuracy(final, split) for split in ("val", "test")}
+        final_train_loss = problem.loss(final, split="train")
+    return Sweep(
+        names=tuple(names),
+        peaks=peaks,
+        epochs=epochs,
+        steps_per_epoch=problem.steps_per_epoch,
+        seed=seed,
+        lr=grid(history.lr.T),
+        train_loss=grid(batches.mean(axis=1).T),
+        val_loss=grid(history.metrics["val_loss"].T),
+        test_loss=grid(history.metrics["test_loss"].T),
+        final_train_loss=grid(final_train_loss),
+        val_accuracy=np.where(diverged, np.nan, grid(accuracy["val"])),
+        test_accuracy=np.where(diverged, np.nan, grid(accuracy["test"])),
+        diverged=diverged,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Confirmation:
+    """The chosen settings retrained from fresh starts: arrays of shape (len(seeds), S)."""
+
+    names: tuple
+    peaks: np.ndarray  # (S,) the peak chosen for each schedule
+    seeds: tuple
+    val_loss: np.ndarray
+    test_loss: np.ndarray
+    test_accuracy: np.ndarray
+
+
+def confirm(result, seeds=(1, 2, 3), *, momentum=0.9, weight_decay=3e-3, hidden=32, batch_size=32):
+    """Retrain every schedule at its chosen peak from fresh random starts, in one batched run.
+
+    Network i * S + s starts from an initialisation drawn from ``seeds[i]`` and follows
+    schedule s; all of them see the data in a new order (shuffled with ``seeds[0]``). The sweep
+    chose each peak because it came out best on one run, which flatters it; these runs played no
+    part in any choice, so their validation and test losses are honest estimates of what the
+    choice is worth.
+    """
+    problem = HeldOut(hidden=hidden, batch_size=batch_size, seed=result.seed)
+    steps = result.epochs * problem.steps_per_epoch
+    peaks = result.peaks[result.best()]
+    chosen = [contenders(peak, steps)[name] for name, peak in zip(result.names, peaks)]
+    n, S = len(seeds), len(result.names)
+    params = np.concatenate(
+        [problem.init_params(np.random.default_rng(seed), (S,)) for seed in seeds]
+    )
+    lr = stack(chosen)
+    opt = sgd(
+        lr=lambda step: np.tile(lr(step), (n, 1)), momentum=momentum, weight_decay=weight_decay
+    )
+    history = run(opt, problem, params, steps, seed=seeds[0], eval_every=steps, record_params=False)
+    with np.errstate(invalid="ignore"):
+        accuracy = problem.accuracy(history.final_params, "test")
+    return Confirmation(
+        names=result.names,
+        peaks=peaks,
+        seeds=tuple(seeds),
+        val_loss=history.metrics["val_loss"][-1].reshape(n, S),
+        test_loss=history.metrics["test_loss"][-1].reshape(n, S),
+        test_accuracy=accuracy.reshape(n, S),
+    )
+
+
+@functools.cache
+def lecture_sweep():
+    """The lecture's sweep with its default settings, computed once per session."""
+    return sweep()
+
+
+# Each optimizer as a function of its learning rate (a number, an array or a schedule), with
+# PyTorch's defaults for everything else; "momentum" is SGD with momentum 0.9.
+OPTIMIZERS = {
+    "SGD": lambda lr: optimizers.sgd(lr=lr),
+    "momentum": lambda lr: optimizers.sgd(lr=lr, momentum=0.9),
+    "RMSProp": lambda lr: optimizers.rmsprop(lr=lr),
+    "Adam": lambda lr: optimizers.adam(lr=lr),
+    "AdamW": lambda lr: optimizers.adamw(lr=lr),
+}
+
+
+# The rate each optimizer gets in PyTorch when none is given (torch.optim's defaults).
+DEFAULT_LR = {"SGD": 1e-3, "momentum": 1e-3, "RMSProp": 1e-2, "Adam": 1e-3, "AdamW": 1e-3}
+
+
+SCHEDULES = ("constant", "cosine", "warmup+cosine", "one-cycle")
+
+
+# Half a decade apart, from 1e-4 to 10: the coarse log grid of a first sweep.
+LRS = 10.0 ** np.arange(-4.0, 1.01, 0.5)
+
+
+def schedules(peak, total_steps, names=SCHEDULES):
+    """The schedules of the sweep, each peaking at ``peak`` (which may be a (K, 1) array).
+
+    The same settings as lecture 06 (``contenders``): cosine decays
+    to 0 at the end of the budget, warmup takes the first 10% of it, one-cycle keeps PyTorch's
+    defaults.
+
+    >>> [round(float(s(0)), 4) for s in schedules(0.5, 100).values()]
+    [0.5, 0.5, 0.0, 0.02]
+    """
+    every = contenders(peak, total_steps)
+    return {name: every[name] for name in names}
+
+
+@dataclass(frozen=True, eq=False)
+class Sensitivity:
+    """Final validation loss (and more) for O optimizers x S schedules x K learning rates.
+
+    val_loss, val_accuracy, test_loss   (O, S, K) after the budget; NaN for diverged networks
+    train_loss                          (O, S, K, steps + 1) the mini-batch loss at every step
+    start_val_loss                      the validation loss before training (chance level)
+    """
+
+    optimizers: tuple
+    schedules: tuple
+    lrs: np.ndarray
+    epochs: int
+    steps_per_epoch: int
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    test_loss: np.ndarray
+    train_loss: np.ndarray
+    start_val_loss: float
+
+    @property
+    def failed(self):
+        """(O, S, K) True where training made things worse: a validation loss above the start
+        (or not finite). These rates are "too large", whether or not the loss overflowed."""
+        return ~(self.val_loss < self.start_val_loss)
+
+    def index(self, optimizer, schedule):
+        return self.optimizers.index(optimizer), self.schedules.index(schedule)
+
+    def curve(self, optimizer, schedule):
+        """The sensitivity curve: validation loss at each rate of ``lrs`` (inf where failed)."""
+        o, s = self.index(optimizer, schedule)
+        return np.where(self.failed[o, s], np.inf, self.val_loss[o, s])
+
+    def best(self, optimizer, schedule=None):
+        """(lr, validation loss) at the best rate; with no schedule, the best over schedules.
+
+        With no schedule the result is (schedule, lr, validation loss).
+        """
+        if schedule is not None:
+            curve = self.curve(optimizer, schedule)
+            k = int(np.argmin(curve))
+            return float(self.lrs[k]), float(curve[k])
+        found = [(self.best(optimizer, s), s) for s in self.schedules]
+        (lr, loss), name = min(found, key=lambda item: item[0][1])
+        return name, lr, loss
+
+    def at(self, optimizer, schedule, lr):
+        """The validation loss of one setting; ``lr`` must be one of ``lrs``."""
+        o, s = self.index(optimizer, schedule)
+        k = int(np.argmin(np.abs(np.log(self.lrs) - np.log(lr))))
+        if not np.isclose(self.lrs[k], lr, rtol=1e-9):
+            raise ValueError(f"lr must be one of the swept rates {self.lrs.tolist()}, got {lr}")
+        return float(self.val_loss[o, s, k])
+
+
+def sensitivity(lrs=LRS, epochs=3, *, optimizer_names=tuple(OPTIMIZERS), names=SCHEDULES, seed=0):
+    """Train the digits MLP with every optimizer, schedule and rate: one batched run per optimizer.
+
+    Every network starts from the same initialisation (drawn from ``seed``) and sees the same
+    mini-batches of 32; the budget is ``epochs`` passes over the 1,197 training images. Within
+    an optimizer's run, network s * K + k follows schedule s at peak rate lrs[k].
+    """
+    lrs = np.asarray(v.positive("lrs", lrs), dtype=float).reshape(-1)
+    epochs = v.positive_int("epochs", epochs)
+    problem = HeldOut(seed=v.positive_int("seed", seed, minimum=0))
+    steps = epochs * problem.steps_per_epoch
+    S, K = len(names), len(lrs)
+    lr = stack(schedules(lrs[:, None], steps, names).values())
+    start = np.tile(problem.start, (S * K, 1))
+    val, accuracy, test, train = [], [], [], []
+    for name in optimizer_names:
+        history = run(
+            OPTIMIZERS[name](lr), problem, start, steps, seed=seed, eval_every=steps,
+            record_params=False,
+        )  # fmt: skip
+        final = history.final_params  # NaN rows for networks run() stopped
+        with np.errstate(invalid="ignore", over="ignore"):
+            accuracy.append(problem.accuracy(final, "val").reshape(S, K))
+        val.append(history.metrics["val_loss"][-1].reshape(S, K))
+        test.append(history.metrics["test_loss"][-1].reshape(S, K))
+        train.append(history.loss.T.reshape(S, K, steps + 1))
+    return Sensitivity(
+        optimizers=tuple(optimizer_names),
+        schedules=tuple(names),
+        lrs=lrs,
+        epochs=epochs,
+        steps_per_epoch=problem.steps_per_epoch,
+        val_loss=np.array(val),
+        val_accuracy=np.where(np.isnan(val), np.nan, np.array(accuracy)),
+        test_loss=np.array(test),
+        train_loss=np.array(train),
+        start_val_loss=float(problem.loss(problem.start, split="val")),
+    )
+
+
+def _good(lrs, losses, tolerance):
+    """(fine log10-lr grid, mask of its good points), the curve interpolated in log-log."""
+    lrs = np.log10(v.positive("lrs", lrs)).reshape(-1)
+    losses = np.asarray(losses, dtype=float).reshape(-1)
+    if lrs.shape != losses.shape or len(lrs) < 2 or np.any(np.diff(lrs) <= 0):
+        raise ValueError(
+            f"lrs must be increasing and as long as losses (at least 2), got {len(lrs)} rates "
+            f"and {len(losses)} losses"
+        )
+    tolerance = float(v.positive("tolerance", tolerance))
+    if tolerance < 1:
+        raise ValueError(f"tolerance must be >= 1, got {tolerance:g}")
+    fine = np.linspace(lrs[0], lrs[-1], 100 * (len(lrs) - 1) + 1)
+    finite = np.isfinite(losses) & (losses > 0)
+    if not finite.any():
+        return fine, np.zeros(len(fine), dtype=bool)
+    log_loss = np.where(finite, np.log10(np.where(finite, losses, 1.0)), 1e6)
+    limit = np.log10(losses[finite].min() * tolerance)
+    return fine, np.interp(fine, lrs, log_loss) <= limit + 1e-12
+
+
+def good_width(lrs, losses, tolerance=1.5):
+    """How many decades of learning rate give a loss within ``tolerance`` times the best.
+
+    Between the swept rates the curve is interpolated linearly in (log lr, log loss); a rate
+    whose run failed (inf or NaN) counts as infinitely bad. The answer is the total length, in
+    decades of lr, of the stretches where loss <= tolerance * min(losses): a flat, forgiving
+    curve has a wide good region, a sharp one a narrow one (a single good point has width 0).
+
+    >>> good_width([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 1.2, np.inf])  # 1e-2 .. 1e-1 and 0.59 more
+    1.59
+    """
+    fine, good = _good(lrs, losses, tolerance)
+    return round(float((good[1:].sum() + good[:-1].sum()) / 2 * (fine[1] - fine[0])), 2)
+
+
+def good_band(lrs, losses, tolerance=1.5):
+    """(low, high): the stretch of rates around the best where loss <= tolerance * best.
+
+    The same interpolation as ``good_width``; the band is the connected stretch that holds the
+    best rate.
+
+    >>> [round(x, 4) for x in good_band([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 1.2, np.inf])]
+    [0.0026, 0.1]
+    """
+    fine, good = _good(lrs, losses, tolerance)
+    losses = np.asarray(losses, dtype=float).reshape(-1)
+    best = np.argmin(np.where(np.isfinite(losses), losses, np.inf))
+    i = int(np.argmin(np.abs(fine - np.log10(np.asarray(lrs, dtype=float).reshape(-1)[best]))))
+    low, high = i, i
+    while low > 0 and good[low - 1]:
+        low -= 1
+    while high < len(fine) - 1 and good[high + 1]:
+        high += 1
+    return float(10 ** fine[low]), float(10 ** fine[high])
+
+
+def online_counterexample(
+    amsgrad=False, C=3.0, steps=1500, alpha=0.5, beta2=None, starts=(-1.0, 0.0, 1.0)
+):
+    """Reddi, Kale and Kumar's (2018) online problem, run with ``optimizers.adam``.
+
+    At step t = 1, 2, ... the loss is f_t(x) = C x if t mod 3 == 1, else -x, on x in [-1, 1].
+    Over each cycle of three steps the losses add up to (C - 2) x, so for C > 2 the best point
+    is x = -1. The optimizer sees the gradient C or -1, takes one step with the step size
+    alpha / sqrt(t), and x is projected back onto [-1, 1] (clipped). beta1 = 0, and beta2
+    defaults to 1 / (1 + C**2), the paper's choice: then v forgets the rare large gradient so
+    quickly that the two small ones, each normalised to a full step, win, and Adam drifts to
+    the worst point, +1. AMSGrad divides by the largest v seen so far and goes to -1.
+
+    Returns the positions, shape (steps + 1, len(starts)): one column per starting point, all
+    run at once.
+
+    >>> x = online_counterexample(steps=300)
+    >>> x[-3:].mean(axis=0).round(2), online_counterexample(True, steps=300)[-3:].mean(0).round(2)
+    (array([0.99, 0.99, 0.99]), array([-0.99, -0.99, -0.99]))
+    """
+    C = float(v.positive("C", C))
+    steps = v.positive_int("steps", steps)
+    beta2 = 1 / (1 + C**2) if beta2 is None else beta2
+    opt = optimizers.adam(lr=inverse_sqrt(alpha), betas=(0.0, beta2), amsgrad=v.flag("a", amsgrad))
+    x = v.as_float_array("starts", starts).reshape(-1)
+    if np.any(np.abs(x) > 1):
+        raise ValueError(f"starts must lie in [-1, 1], got {starts!r}")
+    state, path = opt.init(x), [x]
+    for g in counterexample_gradients(steps, C):
+        x, state = opt.step(x, np.full_like(x, g), state)
+        x = np.clip(x, -1.0, 1.0)  # the projection onto the feasible set
+        path.append(x)
+    return np.array(path)
+
+
+def decay_example(opt, scales=(10.0, 1.0, 0.1, 0.0), steps=1000, w0=1.0):
+    """Weights that only weight decay should shrink, under ``opt``: returns (steps + 1, ..., n).
+
+    Weight i gets the data gradient scales[i] * (-1)**k at step k: a gradient of a fixed size
+    that points back and forth, as a mini-batch gradient does around a minimum, with no pull
+    in either direction on average. Whatever shrinks the weights is the optimizer's weight
+    decay. With L2 inside Adam the decay term wd * w is divided by about sqrt(v) ~ scales[i], so
+    a weight with large gradients is barely decayed and one with none is pulled to 0 at a full
+    step per update; AdamW multiplies every weight by (1 - lr * wd) per step.
+
+    >>> w = decay_example(optimizers.adamw(lr=0.01, weight_decay=0.1), steps=100)
+    >>> float(w[-1, -1].round(6)) == round(0.999**100, 6)       # no gradient: pure decay
+    True
+    """
+    scales = v.as_float_array("scales", scales)
+    steps = v.positive_int("steps", steps)
+    w = np.full(np.shape(scales), float(w0))
+    state, path = opt.init(w), [w]
+    for k in range(steps):
+        w, state = opt.step(w, scales * (-1.0) ** k, state)
+        path.append(w)
+    return np.array(path)
+
+
+class PlateauTrace(NamedTuple):
+    """What ``ReduceOnPlateau`` did with each metric (arrays, one entry per call of ``step``).
+
+    lr          the rate after the call: what the next epoch uses
+    to_beat     the level the metric had to get below to count as an improvement
+    improved    True where it did
+    bad_epochs  the count of bad epochs after the call (reset by a reduction and by cooldown)
+    reductions  the indices of the calls that cut the rate
+    """
+
+    lr: np.ndarray
+    to_beat: np.ndarray
+    improved: np.ndarray
+    bad_epochs: np.ndarray
+    reductions: np.ndarray
+
+
+def plateau_trace(metrics, lr, **settings):
+    """Feed ``metrics`` one by one to a fresh ``ReduceOnPlateau(lr, **settings)`` and record it.
+
+    The rate a real run would use depends on the metrics, which depend on the rates used before:
+    this replays recorded metrics, which shows *when* the rule fires, not what the run would
+    have done after a cut.
+
+    >>> trace = plateau_trace([5, 4, 4, 4, 4, 4], lr=1.0, patience=1)
+    >>> trace.lr.round(6).tolist(), trace.reductions.tolist()
+    ([1.0, 1.0, 1.0, 0.1, 0.1, 0.01], [3, 5])
+    """
+    metrics = v.as_float_array("metrics", metrics)
+    if metrics.ndim != 1:
+        raise ValueError(f"metrics must be a 1-D sequence, one per epoch, got {metrics.shape}")
+    plateau = ReduceOnPlateau(lr, **settings)
+    sign = 1.0 if plateau.mode == "min" else -1.0
+    rows = []
+    for metric in metrics:
+        if plateau.threshold_mode == "rel":
+            to_beat = plateau.best * (1 - sign * plateau.threshold)
+        else:
+            to_beat = plateau.best - sign * plateau.threshold
+        improved = plateau.is_better(metric)
+        before = float(plateau.lr)
+        after = float(plateau.step(metric))
+        rows.append((after, to_beat, improved, plateau.bad_epochs, after != before))
+    lrs, to_beat, improved, bad, cut = (np.array(column) for column in zip(*rows))
+    return PlateauTrace(lrs, to_beat, improved, bad, np.flatnonzero(cut))
+
+
+def example_curve(epochs=40, seed=0):
+    """A made-up validation loss per epoch, shaped like the digits MLP's: a fast fall, a noisy
+    floor, then a slow rise as the network starts to overfit. For trying ``plateau_explorer``
+    without training anything.
+
+    >>> curve = example_curve()
+    >>> curve.shape, bool(curve[0] > 1 > 0.2 > curve.min())
+    ((40,), True)
+    """
+    epochs = v.positive_int("epochs", epochs)
+    rng = np.random.default_rng(v.positive_int("seed", seed, minimum=0))
+    e = np.arange(1, epochs + 1)
+    return 0.15 + 2.2 * np.exp(-e / 1.5) + 0.0015 * e + 0.008 * rng.standard_normal(epochs)
