@@ -9,6 +9,8 @@ its explorer and the tests share it; the explorers in ``lrcourse.explorers`` onl
     sensitivity, good_width, good_band        lecture 12: how wide the good range of rates is
     online_counterexample, decay_example      lecture 10: Reddi et al.'s problem, weight decay
     plateau_trace, example_curve              lecture 11: reduce-on-plateau, replayed
+    track_sharpness, adam_preconditioner      lecture 14: training while measuring the sharpness
+    edge_sweep                                lecture 14: the runs of the edge explorer
 """
 
 import functools
@@ -24,7 +26,9 @@ from lrcourse.problems import (
     HeldOut,
     common_noise_quadratic,
     counterexample_gradients,
+    digits_mlp,
     noisy_quadratic,
+    sharpness,
 )
 from lrcourse.schedules import (
     ReduceOnPlateau,
@@ -588,3 +592,109 @@ def example_curve(epochs=40, seed=0):
     rng = np.random.default_rng(v.positive_int("seed", seed, minimum=0))
     e = np.arange(1, epochs + 1)
     return 0.15 + 2.2 * np.exp(-e / 1.5) + 0.0015 * e + 0.008 * rng.standard_normal(epochs)
+
+
+# --- lecture 14: the edge of stability ---------------------------------------------------------
+
+
+def adam_preconditioner(state, betas=(0.9, 0.999), eps=1e-8):
+    """Adam's step as x -= lr P^-1 m: returns p = P^-1/2, with P = (1 - beta1^t)(sqrt(v_hat) + eps).
+
+    Adam moves by lr m_hat / (sqrt(v_hat) + eps) with m_hat = m / (1 - beta1^t): that is
+    lr P^-1 m for the diagonal P above (Cohen et al. 2022). The eigenvalues of P^-1 H are those
+    of P^-1/2 H P^-1/2 = diag(p) H diag(p), a symmetric matrix, so ``sharpness`` with
+    ``preconditioner=p`` measures Adam's preconditioned sharpness.
+
+    >>> state = optimizers.AdamState(1, np.zeros(2), np.array([4.0, 0.25]), np.zeros(2))
+    >>> adam_preconditioner(state, eps=0.0).round(4)    # P = 0.1 * sqrt(v / 0.001): 6.32, 1.58
+    array([0.3976, 0.7953])
+    """
+    beta1, beta2 = betas
+    t = v.positive_int("state.step", state.step)  # after at least one update
+    v_hat = state.exp_avg_sq / (1 - beta2**t)
+    return 1 / np.sqrt((1 - beta1**t) * (np.sqrt(v_hat) + eps))
+
+
+class SharpnessHistory(NamedTuple):
+    """What ``track_sharpness`` saw (``...``: the leading axes of params, one per run).
+
+    loss             (steps + 1, ...)    the full-batch loss before each update (and at the end)
+    sharpness_steps  (n,)                the steps at which the sharpness was measured
+    sharpness        (n, ...)            the (preconditioned) sharpness there
+    lr               (steps, ...)        the rate of each update
+    final_params     (..., dim)
+    """
+
+    loss: np.ndarray
+    sharpness_steps: np.ndarray
+    sharpness: np.ndarray
+    lr: np.ndarray
+    final_params: np.ndarray
+
+
+def track_sharpness(
+    opt, problem, params=None, steps=1000, *, every=10, iters=10, preconditioner=None, batch=None
+):
+    """Full-batch training of ``params`` by ``opt``, measuring the sharpness every ``every`` steps.
+
+    Each measurement is ``sharpness(problem, params, iters, vectors)`` started from the vectors
+    of the last one (the top eigenvector turns slowly, so a few iterations keep up; the first
+    measurement takes ``5 * iters``). ``preconditioner(state)`` (e.g. ``adam_preconditioner``
+    with the optimizer's betas) makes it the preconditioned sharpness from the first update on
+    (at step 0 there is no preconditioner yet: the plain sharpness). ``batch``: a fixed set
+    of training examples to use instead of all of them. A run diverges once its loss passes
+    10^6 times its start (the overflow that follows is silenced): its loss and sharpness are
+    NaN from that step on.
+
+    >>> mlp = digits_mlp(hidden=8, criterion="squared_error", batch_size=None)
+    >>> h = track_sharpness(optimizers.sgd(lr=0.1), mlp, steps=20, every=10)
+    >>> h.loss.shape, h.sharpness_steps.tolist(), h.sharpness.round(2).tolist()
+    ((21,), [0, 10, 20], [10.91, 9.86, 9.95])
+    """
+    steps = v.positive_int("steps", steps, minimum=0)
+    every = v.positive_int("every", every)
+    params = np.array(problem.start if params is None else params, dtype=float)
+    state = opt.init(params)
+    vectors = np.random.default_rng(0).standard_normal(params.shape)
+    losses, lrs, measured, at = [], [], [], []
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k in range(steps + 1):
+            loss, grads = problem.loss_and_grad(params, batch=batch)
+            losses.append(loss)
+            if k % every == 0 or k == steps:
+                scale = None if preconditioner is None or k == 0 else preconditioner(state)
+                value, vectors = sharpness(
+                    problem, params, iters * (5 if k == 0 else 1), vectors, scale, batch
+                )
+                measured.append(value)
+                at.append(k)
+            if k < steps:
+                lrs.append(np.broadcast_to(opt.lr(state.step), params.shape)[..., 0])  # one per run
+                params, state = opt.step(params, grads, state)
+    losses, at, measured = np.array(losses), np.array(at), np.array(measured)
+    # A run whose loss passes 1e6 times its start has diverged: NaN from then on, not garbage.
+    lost = np.logical_or.accumulate(~(np.abs(losses) <= 1e6 * np.maximum(losses[0], 1)), axis=0)
+    losses[lost] = np.nan
+    measured[lost[at]] = np.nan
+    return SharpnessHistory(losses, at, measured, np.array(lrs), params)
+
+
+@functools.lru_cache(maxsize=4)
+def edge_sweep(lrs, steps=300, hidden=16, examples=200):
+    """Full-batch gradient descent at every rate of the tuple ``lrs``, one batched run, cached.
+
+    The digits MLP with squared error, on its first ``examples`` training images, sharpness every
+    10 steps (3 warm-started iterations): what ``edge_explorer`` shows. Cached, so an explorer
+    built twice trains once.
+
+    >>> h = edge_sweep((0.1, 0.4), steps=20)
+    >>> h.sharpness.shape, bool(np.all(h.loss[-1] < h.loss[0]))
+    ((3, 2), True)
+    """
+    mlp = digits_mlp(hidden=hidden, criterion="squared_error", batch_size=None)
+    lrs = np.array(lrs)
+    starts = np.tile(mlp.start, (len(lrs), 1))
+    batch = np.arange(examples)
+    return track_sharpness(
+        optimizers.sgd(lr=lrs[:, None]), mlp, starts, steps, every=10, iters=3, batch=batch
+    )

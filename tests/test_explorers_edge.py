@@ -1,4 +1,4 @@
-"""Lecture 14's helpers and explorer, driven without a browser.
+"""Lecture 14's experiments (in ``lrcourse.experiments``) and explorer, driven without a browser.
 
 ``adam_preconditioner`` must be the P of Adam's own step, ``track_sharpness`` must measure what
 ``sharpness`` measures, and the explorer must react and answer quickly. Update times are printed
@@ -9,12 +9,8 @@ import numpy as np
 import pytest
 from explorer_helpers import median_update_ms, shown
 
-from lrcourse.explorers.edge import (
-    EXPLORERS,
-    adam_preconditioner,
-    edge_explorer,
-    track_sharpness,
-)
+from lrcourse.experiments import adam_preconditioner, track_sharpness
+from lrcourse.explorers.edge import EXPLORERS, edge_explorer
 from lrcourse.optimizers import adam, sgd
 from lrcourse.problems import digits_mlp, quadratic, sharpness
 from lrcourse.widgets import all_explorers
