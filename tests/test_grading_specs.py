@@ -157,6 +157,11 @@ def _fresh(case):
     return [values.decode_input(values.encode(v)) for v in case.values()]
 
 
+def _args(case):
+    """A case's inputs as the grader encodes them: (name, encoded value) pairs."""
+    return tuple((k, values.encode(v)) for k, v in case.items())
+
+
 def _outcome(fn, case):
     with np.errstate(all="ignore"):
         return values.encode(fn(*_fresh(case)))
@@ -206,7 +211,7 @@ def test_every_correct_answer_passes_every_hidden_case(exercise):
         expected = _outcome(exercise.reference, h.case)
         for i, alternate in enumerate(ALTERNATES[exercise.id]):
             got = _outcome(alternate, h.case)
-            problem = judge.compare(expected, got, exercise.rtol, exercise.atol)
+            problem = judge.compare_case(exercise, _args(h.case), expected, got)
             assert problem is None, f"alternate {i}, hidden case {h.what!r}: {problem}"
 
 
@@ -217,6 +222,58 @@ def test_an_answer_hard_coded_to_the_visible_cases_fails_the_hidden_ones(exercis
     failed = []
     for h in exercise.hidden_cases:
         expected, got = _outcome(exercise.reference, h.case), _outcome(answer, h.case)
-        if judge.compare(expected, got, exercise.rtol, exercise.atol) is not None:
+        if judge.compare_case(exercise, _args(h.case), expected, got) is not None:
             failed.append(h.what)
     assert len(failed) >= 2, f"only {failed} catch it"
+
+
+# --- kinds of task ------------------------------------------------------------------------------
+
+PARTS = {"I": ("01", "02"), "II": ("03", "04", "05", "06"), "III": ("07", "08", "09", "10", "11")}
+PARTS["IV"] = ("12", "13")
+
+
+def test_every_kind_of_task_is_there_and_every_part_has_tasks_beyond_writing():
+    kinds = {e.kind for e in EXERCISES}
+    assert kinds == set(spec.KINDS), f"missing: {set(spec.KINDS) - kinds}"
+    for part, lectures in PARTS.items():
+        thinking = [e.id for e in EXERCISES if e.lecture in lectures and e.kind != "write"]
+        assert len(thinking) >= 2, f"part {part} has only {thinking}"
+
+
+def test_a_kind_is_checked_and_only_an_experiment_has_an_outcome():
+    with pytest.raises(ValueError, match="kind"):
+        spec.Exercise(id="01.f", reference=abs, cases=[{"x": 1.0}], kind="guess")
+    with pytest.raises(ValueError, match="outcome"):
+        spec.Exercise(id="01.f", reference=abs, cases=[{"x": 1.0}], kind="experiment")
+    with pytest.raises(ValueError, match="outcome"):
+        spec.Exercise(id="01.f", reference=abs, cases=[{"x": 1.0}], outcome=lambda c, x: 0.0)
+
+
+def test_an_experiment_passes_every_configuration_that_meets_the_target():
+    exercise = spec.exercise("04.tuned_schedule")
+    case = exercise.cases[0]  # steps=100, L=1: the best schedule is close to 1 / (t + 1)
+    assert run_check(exercise.id, lambda steps, L, sigma, x0: 1 / (L * np.arange(1, steps + 1)))
+    assert run_check(exercise.id, lambda steps, L, sigma, x0: 2 / (L * np.arange(2, steps + 2)))
+    verdict = str(run_check(exercise.id, lambda steps, L, sigma, x0: np.full(steps, 0.05)))
+    assert "your configuration reaches" in verdict and "the target is" in verdict, verdict
+    # The learner never sees the reference's configuration, which would pass.
+    assert "expected:" not in verdict, verdict
+    args = _args(case)
+    expected = judge.expected_outputs(exercise)[0]
+    nan = values.encode(np.full(case["steps"], np.nan))
+    assert judge.compare_case(exercise, args, expected, nan)[0] == "nan"
+    short = values.encode(np.ones(case["steps"] - 1))
+    assert judge.compare_case(exercise, args, expected, short)[0] == "shape"
+
+
+def test_a_missed_target_in_a_hidden_case_says_so_without_numbers():
+    exercise = spec.exercise("04.tuned_schedule")
+    expected = judge.expected_outputs(exercise, hidden=True)
+    visible = len(exercise.cases)
+    hidden_case = exercise.hidden_cases[0].case
+    constant = values.encode(np.full(hidden_case["steps"], 0.01))
+    results = [*expected[:visible], constant]
+    outcomes = [dict(timeout=False, error=None, result=r, mutated=[]) for r in results]
+    verdict = str(judge.judge(exercise, outcomes, hidden=True))
+    assert "misses the target" in verdict and "reaches" not in verdict, verdict

@@ -42,7 +42,7 @@ def run_check(exercise_id, answer):
         for i, args in enumerate(judge.encoded_cases(exercise)):
             outcome = runner.call_case(answer, args, exercise.time_limit)
             outcomes.append(outcome)
-            if not _ok(exercise, outcome, expected[i]):
+            if not _ok(exercise, args, outcome, expected[i]):
                 break  # judge reports the first failing case; the rest need not run
         return judge.judge(exercise, outcomes)
     except KeyboardInterrupt:
@@ -52,10 +52,10 @@ def run_check(exercise_id, answer):
         return Verdict(str(exercise_id)[:60], "error", message, 0)
 
 
-def _ok(exercise, outcome, expected):
+def _ok(exercise, args, outcome, expected):
     if outcome["timeout"] or outcome["error"] or outcome["mutated"]:
         return False
-    return judge.compare(expected, outcome["result"], exercise.rtol, exercise.atol) is None
+    return judge.compare_case(exercise, args, expected, outcome["result"]) is None
 
 
 def check(exercise_id, answer):

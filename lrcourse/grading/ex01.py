@@ -207,4 +207,38 @@ condition_number = Exercise(
     hidden_cases=HESSIAN_HIDDEN,
 )
 
-EXERCISES = [gd_step, gradient_descent, max_stable_lr, condition_number]
+
+# --- 01.steps_to_shrink (predict, then run) ----------------------------------------------------
+
+
+def _steps_to_shrink(L, lr, factor):
+    """The experiment itself: gradient descent on L x^2 / 2 from x = 1, counting the updates."""
+    x, steps = 1.0, 0
+    while abs(x) > factor and steps < 100_000:  # every case is stable; the cap only guards
+        x = x - lr * L * x
+        steps += 1
+    return steps
+
+
+steps_to_shrink = Exercise(
+    id="01.steps_to_shrink",
+    kind="predict",
+    key=("np.log(factor) / np.log(abs(1 - lr * L))", "abs(1 - lr * L)"),
+    title="Predict how many steps gradient descent needs",
+    reference=_steps_to_shrink,
+    cases=[
+        dict(L=1.0, lr=0.1, factor=0.01),
+        dict(L=4.0, lr=0.45, factor=1e-3),  # |1 - lr L| = 0.8: it overshoots, and still shrinks
+        dict(L=2.0, lr=0.05, factor=0.5),
+        dict(L=10.0, lr=0.01, factor=0.1),
+        dict(L=1.0, lr=1.5, factor=0.01),
+    ],
+    hints={"type": "Return the number of updates, a whole number such as 44."},
+    hidden_cases=[
+        Hidden("a rate just below 2 / L", dict(L=100.0, lr=0.0195, factor=1e-6)),
+        Hidden("a flat direction (L < 1)", dict(L=0.5, lr=0.2, factor=0.3)),
+        Hidden("a rate close to 1 / L", dict(L=3.0, lr=0.3, factor=2e-4)),
+    ],
+)
+
+EXERCISES = [gd_step, gradient_descent, max_stable_lr, condition_number, steps_to_shrink]

@@ -223,4 +223,34 @@ noise_floor = Exercise(
     ],
 )
 
-EXERCISES = [best_constant_lr, convergence_factor, lr_sweep, sgd_path, noise_floor]
+
+# --- 02.lr_for_floor (derive) ------------------------------------------------------------------
+
+
+def _lr_for_floor(floor, L, sigma):
+    # noise_floor solved for the rate: floor * 2 * (2 - lr L) = lr sigma^2
+    floor = np.asarray(floor, dtype=float)
+    return 4 * floor / (sigma**2 + 2 * floor * L)
+
+
+lr_for_floor = Exercise(
+    id="02.lr_for_floor",
+    kind="derive",
+    key=("4 * floor / (sigma**2 + 2 * floor * L)", "sigma**2 + 2 * floor * L"),
+    title="The constant rate for a given noise floor",
+    reference=_lr_for_floor,
+    cases=[
+        dict(floor=0.01, L=1.0, sigma=1.0),
+        dict(floor=0.5, L=1.0, sigma=1.0),  # a high floor: the rate is close to 2 / L
+        dict(floor=A([1e-4, 1e-2, 1.0]), L=4.0, sigma=0.5),
+        dict(floor=0.1, L=10.0, sigma=3.0),
+    ],
+    hints={"shape": "Return one rate per floor: a number for a number, an array for an array."},
+    hidden_cases=[
+        Hidden("a stiff problem (large L)", dict(floor=A([0.02, 0.2, 2.0]), L=250.0, sigma=2.0)),
+        Hidden("little noise (small sigma)", dict(floor=0.003, L=2.0, sigma=0.05)),
+        Hidden("a very low floor", dict(floor=A([1e-8, 1e-6]), L=1.0, sigma=10.0)),
+    ],
+)
+
+EXERCISES = [best_constant_lr, convergence_factor, lr_sweep, sgd_path, noise_floor, lr_for_floor]

@@ -188,4 +188,44 @@ phase_floors = Exercise(
     ],
 )
 
-EXERCISES = [step_decay, multistep_decay, per_step_lrs, phase_floors]
+
+# --- 03.fixed_run (debug) ----------------------------------------------------------------------
+
+
+def _fixed_run(x0, L, lr, step_size, gamma, epochs, steps_per_epoch):
+    """Gradient descent on L x^2 / 2 with StepLR stepped once per epoch, after the epoch."""
+    updates = np.arange(epochs * steps_per_epoch)
+    rates = per_epoch(schedules.step_decay(lr, step_size, gamma), steps_per_epoch)(updates)
+    return x0 * np.concatenate([[1.0], np.cumprod(1 - rates * L)])
+
+
+fixed_run = Exercise(
+    id="03.fixed_run",
+    kind="debug",
+    key=("gamma ** (epoch // step_size)",),
+    title="Debug: the scheduler that stepped too early",
+    reference=_fixed_run,
+    cases=[
+        dict(x0=1.0, L=1.0, lr=0.5, step_size=2, gamma=0.1, epochs=5, steps_per_epoch=3),
+        dict(x0=2.0, L=4.0, lr=0.2, step_size=1, gamma=0.5, epochs=3, steps_per_epoch=2),
+        dict(x0=-1.0, L=2.0, lr=0.9, step_size=3, gamma=0.2, epochs=7, steps_per_epoch=1),
+        dict(x0=1.0, L=1.0, lr=0.1, step_size=4, gamma=0.5, epochs=2, steps_per_epoch=4),
+    ],
+    hints={"shape": "Return x0 and the point after every update: epochs * steps_per_epoch + 1."},
+    hidden_cases=[
+        Hidden(
+            "many epochs of many updates",
+            dict(x0=3.0, L=0.5, lr=1.0, step_size=5, gamma=0.3, epochs=20, steps_per_epoch=6),
+        ),
+        Hidden(
+            "a rate that overshoots until the first cut",
+            dict(x0=1.0, L=10.0, lr=0.15, step_size=2, gamma=0.1, epochs=6, steps_per_epoch=5),
+        ),
+        Hidden(
+            "a single epoch",
+            dict(x0=0.5, L=3.0, lr=0.1, step_size=1, gamma=0.5, epochs=1, steps_per_epoch=8),
+        ),
+    ],
+)
+
+EXERCISES = [step_decay, multistep_decay, per_step_lrs, phase_floors, fixed_run]

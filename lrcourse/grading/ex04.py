@@ -250,10 +250,56 @@ final_expected_loss = Exercise(
     ],
 )
 
+
+# --- 04.tuned_schedule (experiment) ------------------------------------------------------------
+
+
+def _greedy_schedule(steps, L, sigma, x0):
+    """The best schedule there is here: each rate minimises the next expected squared distance."""
+    m, rates = float(x0) ** 2, []
+    for _ in range(steps):
+        rate = L * m / (L**2 * m + sigma**2)
+        rates.append(rate)
+        m = (1 - rate * L) ** 2 * m + rate**2 * sigma**2
+    return np.array(rates)
+
+
+def _final_loss(rates, steps, L, sigma, x0):
+    """The outcome of a schedule: E[f] after all its updates (the grader computes it)."""
+    return float(_final(np.asarray(rates, dtype=float)[None, :], L, sigma, x0)[0])
+
+
+tuned_schedule = Exercise(
+    id="04.tuned_schedule",
+    kind="experiment",
+    key=("L * m / (L**2 * m + sigma**2)", "1 / (L * (k + 1))"),
+    title="Experiment: a schedule that ends within 1.5x of the best",
+    reference=_greedy_schedule,
+    outcome=_final_loss,
+    rtol=0.5,  # the target: at most 1.5 times the best schedule's final expected loss
+    atol=0.0,
+    cases=[
+        dict(steps=100, L=1.0, sigma=1.0, x0=10.0),
+        dict(steps=200, L=4.0, sigma=0.5, x0=3.0),
+        dict(steps=50, L=0.5, sigma=2.0, x0=-5.0),
+    ],
+    hints={
+        "shape": "Return one rate per update: an array of shape (steps,).",
+        "value": "Try schedules in the experiment cell and compare their final expected losses: "
+        "how fast must the rate fall once the noise dominates?",
+    },
+    hidden_cases=[
+        Hidden("a stiff problem over a long run", dict(steps=300, L=10.0, sigma=1.0, x0=1.0)),
+        Hidden("a short run", dict(steps=20, L=2.0, sigma=0.3, x0=4.0)),
+        Hidden("a start far from the minimum", dict(steps=150, L=1.0, sigma=0.2, x0=100.0)),
+    ],
+)
+
 EXERCISES = [
     exponential_decay,
     inverse_time_decay,
     polynomial_decay,
     half_life,
     final_expected_loss,
+    tuned_schedule,
 ]

@@ -147,4 +147,40 @@ rmsprop_effective_lr_exercise = Exercise(
     ],
 )
 
-EXERCISES = [rmsprop_path, centered_rmsprop_path, rmsprop_effective_lr_exercise]
+
+# --- 09.rmsprop_step_size (derive) -------------------------------------------------------------
+
+
+def _rmsprop_step_size(g, lr, alpha, eps, k):
+    # under a constant gradient the average is v_k = (1 - alpha**k) g**2 (no bias correction)
+    k = np.asarray(k)
+    return lr * abs(g) / (np.sqrt(1 - alpha**k) * abs(g) + eps)
+
+
+rmsprop_step_size = Exercise(
+    id="09.rmsprop_step_size",
+    kind="derive",
+    key=("np.sqrt(1 - alpha**k)", "sqrt(1 - alpha^k)"),
+    title="Derive: RMSProp's step under a constant gradient",
+    reference=_rmsprop_step_size,
+    cases=[
+        dict(g=1.0, lr=0.01, alpha=0.99, eps=1e-8, k=1),
+        dict(g=-3.0, lr=0.01, alpha=0.99, eps=1e-8, k=np.arange(1, 6)),
+        dict(g=1e-7, lr=0.1, alpha=0.9, eps=1e-6, k=A([1, 10, 100])),
+        dict(g=2.0, lr=0.001, alpha=0.5, eps=0.1, k=A([[1, 2], [3, 4]])),
+    ],
+    hints={"shape": "Return one step size per k: the same shape as k (a number for an int)."},
+    hidden_cases=[
+        Hidden(
+            "late updates (k in the thousands)",
+            dict(g=0.5, lr=0.01, alpha=0.999, eps=1e-8, k=A([1000, 5000, 20000])),
+        ),
+        Hidden(
+            "a gradient far smaller than eps",
+            dict(g=-1e-10, lr=1.0, alpha=0.99, eps=1e-8, k=A([1, 50])),
+        ),
+        Hidden("a fast average (alpha = 0.1)", dict(g=4.0, lr=0.3, alpha=0.1, eps=1e-3, k=3)),
+    ],
+)
+
+EXERCISES = [rmsprop_path, centered_rmsprop_path, rmsprop_effective_lr_exercise, rmsprop_step_size]

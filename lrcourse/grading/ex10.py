@@ -195,4 +195,56 @@ bias_correction_factor_exercise = Exercise(
 )
 
 
-EXERCISES = [adam_path, adamw_path, amsgrad_path, bias_correction_factor_exercise]
+# --- 10.adam_first_update (predict, then run) --------------------------------------------------
+
+
+def _adam_first_update(grads, lr, beta1, beta2, eps):
+    """The experiment: one step of lrcourse's Adam from 0; the update it makes."""
+    opt = adam(lr=lr, betas=(beta1, beta2), eps=eps)
+    start = np.zeros_like(np.asarray(grads, dtype=float))
+    return opt.step(start, np.asarray(grads, dtype=float), opt.init(start))[0] - start
+
+
+adam_first_update = Exercise(
+    id="10.adam_first_update",
+    kind="predict",
+    key=("grads / (np.abs(grads) + eps)", "g / (|g| + eps)"),
+    title="Predict Adam's first update",
+    reference=_adam_first_update,
+    cases=[
+        dict(grads=A([5.0, -0.01]), lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
+        dict(grads=A([1e3, 1.0, 1e-3, -1e-6]), lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8),
+        dict(grads=A([1e-8, -1e-9, 0.0]), lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
+        dict(grads=A([2.0, -2.0]), lr=0.5, beta1=0.5, beta2=0.9, eps=0.1),
+    ],
+    hints={"shape": "Return the update of every parameter: an array of grads' shape."},
+    hidden_cases=[
+        Hidden(
+            "gradients of every size at once",
+            dict(
+                grads=np.geomspace(1e-12, 1e6, 10) * np.resize([1, -1], 10),
+                lr=3e-4,
+                beta1=0.9,
+                beta2=0.999,
+                eps=1e-8,
+            ),
+        ),
+        Hidden(
+            "a large eps (1)",
+            dict(grads=A([0.5, 2.0, -8.0]), lr=0.1, beta1=0.8, beta2=0.99, eps=1.0),
+        ),
+        Hidden(
+            "a matrix of gradients",
+            dict(grads=A([[1.0, -3.0], [1e-9, 4e-7]]), lr=0.02, beta1=0.95, beta2=0.9999, eps=1e-8),
+        ),
+    ],
+)
+
+
+EXERCISES = [
+    adam_path,
+    adamw_path,
+    amsgrad_path,
+    bias_correction_factor_exercise,
+    adam_first_update,
+]

@@ -277,4 +277,49 @@ choose_schedule = Exercise(
     },
 )
 
-EXERCISES = [lr_ramp, smoothed_loss, steepest_lr, choose_schedule]
+
+# --- 12.budget_rates (experiment) --------------------------------------------------------------
+
+
+def _warmup_cosine(steps):
+    """The course's tuned recipe: 10% linear warmup from 0 to 0.3, then a cosine down to 0."""
+    warmup, k = steps // 10, np.arange(steps)
+    cosine = 0.15 * (1 + np.cos(np.pi * np.clip(k - warmup, 0, None) / (steps - warmup)))
+    return np.where(k < warmup, 0.3 * k / warmup, cosine)
+
+
+def _val_loss(rates, steps):
+    """The outcome: the digits MLP's validation loss after SGD (momentum 0.9) with these rates."""
+    from lrcourse.optimizers import sgd
+    from lrcourse.problems import digits_mlp
+    from lrcourse.train import run
+
+    mlp = digits_mlp(hidden=32)  # batch 32, the course's split and start
+    opt = sgd(lr=lambda step: rates[np.minimum(step, steps - 1)], momentum=0.9)
+    final = run(opt, mlp, steps=steps, seed=0, record_params=False).final_params
+    return float(mlp.loss(final, split="val"))  # NaN or inf for a run that diverged
+
+
+budget_rates = Exercise(
+    id="12.budget_rates",
+    kind="experiment",
+    key=("np.cos(np.pi * np.clip(k - warmup",),
+    title="Experiment: train the digits MLP within a budget",
+    reference=_warmup_cosine,
+    outcome=_val_loss,
+    rtol=0.1,  # the target: a validation loss at most 1.1 times the tuned recipe's
+    atol=0.0,
+    cases=[dict(steps=100), dict(steps=200)],
+    hints={
+        "shape": "Return one rate per update: an array of shape (steps,).",
+        "value": "Run a few candidates in the experiment cell: which peak rate trains fastest "
+        "without blowing up, and does the rate end high or low?",
+    },
+    hidden_cases=[
+        Hidden("a smaller budget (80 steps)", dict(steps=80)),
+        Hidden("a budget between the visible ones (150 steps)", dict(steps=150)),
+        Hidden("a budget of 120 steps", dict(steps=120)),
+    ],
+)
+
+EXERCISES = [lr_ramp, smoothed_loss, steepest_lr, choose_schedule, budget_rates]

@@ -131,6 +131,32 @@ def compare(expected, got, rtol, atol):
     return None
 
 
+def _outcome(exercise, args, enc):
+    """What an experiment's configuration ``enc`` achieves on a case, computed here (trusted)."""
+    inputs = [values.decode_input(e) for _, e in args]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        reached = float(exercise.outcome(values.decode(enc), *inputs))
+    return reached if reached == reached else np.inf  # NaN: as bad as it gets
+
+
+def compare_case(exercise, args, expected, got):
+    """``compare`` for one case of ``exercise``; for an experiment, its outcome against the target.
+
+    An experiment's configuration must have the reference's type and shape, and no NaN or inf;
+    then it passes when its outcome is at most the reference's, with the exercise's slack."""
+    if exercise.outcome is None:
+        return compare(expected, got, exercise.rtol, exercise.atol)
+    problem = compare(expected, got, rtol=0.0, atol=np.inf)  # the form only: any finite value
+    if problem:
+        return problem
+    target = _outcome(exercise, args, expected) * (1 + exercise.rtol) + exercise.atol
+    reached = _outcome(exercise, args, got)
+    if reached <= target:
+        return None
+    return "value", f"your configuration reaches {_num(reached)}; the target is {_num(target)}"
+
+
 # --- writing the verdict ---------------------------------------------------------------------
 
 
@@ -188,10 +214,12 @@ def _mistakes():
 
 def _matching_mistake(exercise, case, got):
     """The hint of the first recorded mistake whose (wrong) result equals ``got`` on this case."""
+    # An experiment's tolerance is about its outcome; its configuration matches a mistake exactly.
+    rtol, atol = (1e-9, 0.0) if exercise.outcome else (exercise.rtol, exercise.atol)
     for mistake in _mistakes().get(exercise.id, ()):
         outputs = mistake["outputs"]
         out = outputs[case] if case < len(outputs) else None  # a stale file names no mistake
-        if out is not None and compare(out, got, exercise.rtol, exercise.atol) is None:
+        if out is not None and compare(out, got, rtol, atol) is None:
             return mistake["hint"]
     return None
 
@@ -259,20 +287,22 @@ def judge(exercise, outcomes, fate=None, hidden=False):
                 _wrap("hint", exercise.hint("mutated")),
                 passed_cases=i,
             )
-        problem = compare(expected[i], got, exercise.rtol, exercise.atol)
+        problem = compare_case(exercise, args, expected[i], got)
         if problem:
             symptom, text = problem
             mistake = _matching_mistake(exercise, i, got) if symptom != "type" else None
             warning = _wrap("warning", out["warning"]) if out.get("warning") else ""
-            shown = (
-                [_wrap("problem", _SECRET.get(symptom, _SECRET["value"]))]
-                if secret
-                else [
+            if secret:
+                missed = exercise.outcome is not None and symptom == "value"
+                shown = [_wrap("problem", _SECRET["target" if missed else symptom])]
+            elif exercise.outcome is not None:  # the reference's configuration would pass: hide it
+                shown = [_block("got", format_value(got)), _wrap("problem", text)]
+            else:
+                shown = [
                     _block("expected", format_value(expected[i])),
                     _block("got", format_value(got)),
                     _wrap("problem", text),
                 ]
-            )
             return verdict(
                 "failed",
                 f"failed {where}",
@@ -294,6 +324,7 @@ _SECRET = {
     "inf": "an infinite value where a finite one was expected",
     "type": "a result of the wrong type",
     "none": "None instead of a value",
+    "target": "your configuration misses the target on this setting",
 }
 
 

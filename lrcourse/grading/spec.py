@@ -18,6 +18,19 @@ reads them from here. A new lecture adds a module here, and its test data under 
 A case is a dict of inputs in the order of the function's parameters: the learner's function is
 called positionally, so renaming a parameter does not break it.
 
+``kind`` says what the task asks (``KINDS``). A *predict* task's reference is the experiment
+itself (a simulation), so a prediction is graded against the value the experiment produces, with
+the tolerance the measurement allows. An *experiment* task grades an outcome, not a value: the
+learner's function returns a configuration (the rate of every step, a set of hyperparameters), and
+``outcome(configuration, *inputs)`` (trusted code, run by ``judge`` outside the sandbox on the
+grader's own copy of the numbers) says how well it does, lower being better. The answer passes a
+case when its configuration has the reference's type and shape, no NaN or inf, and
+
+    outcome(answer) <= outcome(reference) * (1 + rtol) + atol
+
+so the reference's outcome, with that slack, is the target, and every configuration that meets it
+passes. The learner reads the target and the outcome reached, never the reference's configuration.
+
 ``key`` names the expressions that would give the answer away (``("gamma ** (step //
 step_size)",)``): ``tools/make_exercises.py`` refuses an exercise notebook whose visible cells
 (stubs, task text) contain one, compared with all whitespace removed. A stub states the contract
@@ -35,6 +48,15 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# What a task asks of the learner. All are graded the same way, by calling a function on cases.
+KINDS = (
+    "write",  # write the function the lecture explains (a schedule, an optimizer's path)
+    "predict",  # commit to a number before the experiment cell; graded against what it measures
+    "derive",  # a closed form as a function of the hyperparameters, graded on many settings
+    "experiment",  # return a configuration; the grader runs it and grades its outcome
+    "debug",  # fix a given loop with a planted bug; graded by the fixed loop's behaviour
+)
 
 # Symptoms an answer can show, each with the hint used when the exercise gives none of its own.
 DEFAULT_HINTS = {
@@ -90,6 +112,9 @@ class Exercise:
     # The reference's key expression(s), as code or math text: the generator refuses an exercise
     # notebook that shows one outside the answer (a stub that states the formula teaches nothing).
     key: tuple = ()
+    kind: str = "write"  # one of KINDS: what the learner does (see the module docstring)
+    # Experiments only: outcome(configuration, *inputs) -> a float, lower is better (see above).
+    outcome: Callable | None = None
 
     def __post_init__(self):
         lecture, _, function = self.id.partition(".")
@@ -100,6 +125,10 @@ class Exercise:
         names = [tuple(c) for c in self.cases] + [tuple(h.case) for h in self.hidden_cases]
         if len(set(names)) != 1:
             raise ValueError(f"exercise {self.id}: every case must name the same inputs")
+        if self.kind not in KINDS:
+            raise ValueError(f"exercise {self.id}: kind must be one of {KINDS}, got {self.kind!r}")
+        if (self.kind == "experiment") != (self.outcome is not None):
+            raise ValueError(f"exercise {self.id}: an experiment, and only one, has an outcome")
 
     @property
     def lecture(self):

@@ -199,3 +199,48 @@ ALTERNATES["01.condition_number"] = [
     lambda hessian: np.linalg.cond(hessian),
     lambda hessian: (lambda s: s[0] / s[-1])(np.linalg.svd(hessian, compute_uv=False)),
 ]
+
+# --- 01.steps_to_shrink -----------------------------------------------------------------------
+
+
+def _shrink_closed_form(L, lr, factor):
+    return int(np.ceil(np.log(factor) / np.log(abs(1 - lr * L))))
+
+
+def _shrink_powers(L, lr, factor):
+    # the distance after k updates is |1 - lr L| ** k: the first k at which it is <= factor
+    k = np.arange(1, 100_000)
+    return int(k[np.argmax(abs(1 - lr * L) ** k <= factor)])
+
+
+_COUNT_UPDATES = (
+    "Each update multiplies the distance by |1 - lr * L|; you need the first whole number of "
+    "updates k with |1 - lr * L| ** k <= factor, so round the real solution up."
+)
+
+MUTANTS["01.steps_to_shrink"] = [
+    Mutant(
+        "rounded down",
+        lambda L, lr, factor: int(np.floor(np.log(factor) / np.log(abs(1 - lr * L)))),
+        _COUNT_UPDATES + " Rounding down stops one update short.",
+    ),
+    Mutant(
+        "counts the start",
+        lambda L, lr, factor: int(np.ceil(np.log(factor) / np.log(abs(1 - lr * L)))) + 1,
+        "Count updates, not points: the start x0 is not an update.",
+    ),
+    Mutant(
+        "no absolute value",
+        lambda L, lr, factor: np.ceil(np.log(factor) / np.log(1 - lr * L)),
+        "Above lr = 1 / L the factor 1 - lr * L is negative: the iterate overshoots and changes "
+        "sign every step. Its size still shrinks by |1 - lr * L| per update.",
+    ),
+    Mutant(
+        "lr L as the factor",
+        lambda L, lr, factor: int(np.ceil(np.log(factor) / np.log(lr * L))),
+        "One update multiplies the distance by 1 - lr * L (what remains after the step), not by "
+        "lr * L (the size of the step).",
+    ),
+]
+
+ALTERNATES["01.steps_to_shrink"] = [_shrink_closed_form, _shrink_powers]

@@ -271,3 +271,43 @@ MUTANTS["02.noise_floor"] = [
 ]
 
 ALTERNATES["02.noise_floor"] = [_floor_where, _floor_loop]
+
+# --- 02.lr_for_floor --------------------------------------------------------------------------
+
+
+def _floor_by_bisection(floor, L, sigma):
+    # the floor grows with the rate on (0, 2 / L): bisect on it, no algebra
+    floor = np.asarray(floor, dtype=float)
+    low, high = np.zeros_like(floor), np.full_like(floor, 2 / L)
+    for _ in range(200):
+        mid = (low + high) / 2
+        too_high = mid * sigma**2 / (2 * (2 - mid * L)) > floor
+        low, high = np.where(too_high, low, mid), np.where(too_high, mid, high)
+    return (low + high) / 2
+
+
+MUTANTS["02.lr_for_floor"] = [
+    Mutant(
+        "small-rate approximation",
+        lambda floor, L, sigma: 4 * np.asarray(floor) / sigma**2,
+        "floor = lr sigma^2 / 4 holds only for small rates; solve the exact floor "
+        "lr sigma^2 / (2 (2 - lr L)) for lr: the answer stays below 2 / L.",
+    ),
+    Mutant(
+        "floor without the 2",
+        lambda floor, L, sigma: 2 * np.asarray(floor) / (sigma**2 + np.asarray(floor) * L),
+        "Start from the exact floor of lecture 02, lr sigma^2 / (2 (2 - lr L)), with its factor "
+        "2 in the denominator.",
+    ),
+    Mutant(
+        "sign slip",
+        lambda floor, L, sigma: 4 * np.asarray(floor) / (sigma**2 - 2 * np.asarray(floor) * L),
+        "Collect the lr terms on one side: 4 floor = lr (sigma^2 + 2 floor L). A minus sign "
+        "there gives rates above 2 / L, or negative ones.",
+    ),
+]
+
+ALTERNATES["02.lr_for_floor"] = [
+    _floor_by_bisection,
+    lambda floor, L, sigma: 1 / (sigma**2 / (4 * np.asarray(floor, dtype=float)) + L / 2),
+]

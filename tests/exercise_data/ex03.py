@@ -230,3 +230,62 @@ ALTERNATES["03.phase_floors"] = [
         lr * np.cumprod(np.r_[1.0, np.full(n_drops, gamma)]), L, sigma
     ),
 ]
+
+# --- 03.fixed_run -----------------------------------------------------------------------------
+
+
+def _run_with(epoch_of_rate):
+    """GD on L x^2 / 2 where epoch e runs at lr * gamma ** (epoch_of_rate(e) // step_size)."""
+
+    def run(x0, L, lr, step_size, gamma, epochs, steps_per_epoch):
+        x, path = x0, [x0]
+        for epoch in range(epochs):
+            rate = lr * gamma ** (epoch_of_rate(epoch) // step_size)
+            for _ in range(steps_per_epoch):
+                x = x - rate * L * x
+                path.append(x)
+        return np.array(path)
+
+    return run
+
+
+def _fixed_run_vectorised(x0, L, lr, step_size, gamma, epochs, steps_per_epoch):
+    epoch = np.arange(epochs * steps_per_epoch) // steps_per_epoch
+    return x0 * np.r_[1.0, np.cumprod(1 - lr * gamma ** (epoch // step_size) * L)]
+
+
+def _stepped_per_batch(x0, L, lr, step_size, gamma, epochs, steps_per_epoch):
+    x, path = x0, [x0]
+    for update in range(epochs * steps_per_epoch):
+        x = x - lr * gamma ** (update // step_size) * L * x
+        path.append(x)
+    return np.array(path)
+
+
+MUTANTS["03.fixed_run"] = [
+    Mutant(
+        "the planted bug",
+        _run_with(lambda epoch: epoch + 1),
+        "The scheduler is still stepped before the epoch's updates, so every epoch runs at the "
+        "next epoch's rate. Step it once per epoch, after the epoch's last update.",
+    ),
+    Mutant(
+        "stepped per batch",
+        _stepped_per_batch,
+        "step_size counts epochs: step the scheduler once per epoch, not after every batch "
+        "(then the rate falls steps_per_epoch times too early).",
+    ),
+    Mutant(
+        "one epoch late",
+        _run_with(lambda epoch: max(epoch - 1, 0)),
+        "Epoch e (from 0) runs after e scheduler steps: the first cut applies in epoch "
+        "step_size, not one epoch later.",
+    ),
+    Mutant(
+        "no decay",
+        _run_with(lambda epoch: 0),
+        "The fix keeps the schedule: the rate is still cut by gamma every step_size epochs.",
+    ),
+]
+
+ALTERNATES["03.fixed_run"] = [_run_with(lambda epoch: epoch), _fixed_run_vectorised]

@@ -284,3 +284,54 @@ MUTANTS["04.final_expected_loss"] = [
 ]
 
 ALTERNATES["04.final_expected_loss"] = [_final_suffix_products]
+
+# --- 04.tuned_schedule ------------------------------------------------------------------------
+# Experiments: every alternate meets the target, every mutant misses it (or has the wrong form).
+
+
+def _one_over_t(steps, L, sigma, x0):
+    return 1 / (L * (np.arange(steps) + 1))
+
+
+def _slower_one_over_t(steps, L, sigma, x0):
+    return 2 / (L * (np.arange(steps) + 2))
+
+
+def _best_constant(steps, L, sigma, x0):
+    # the best single rate for this horizon, found by a sweep: it still stalls at its floor
+    rates = np.geomspace(1e-4, 1.9, 400) / L
+    m = np.full_like(rates, float(x0) ** 2)
+    for _ in range(steps):
+        m = (1 - rates * L) ** 2 * m + rates**2 * sigma**2
+    return np.full(steps, rates[np.argmin(m)])
+
+
+_DECAY_FASTER = (
+    "Once the noise dominates, the rate must keep falling like 1/t: a schedule that "
+    "flattens out, or falls too late, ends far above the target."
+)
+
+MUTANTS["04.tuned_schedule"] = [
+    Mutant(
+        "constant",
+        _best_constant,
+        "Even the best constant rate stalls at its noise floor: " + _DECAY_FASTER,
+    ),
+    Mutant(
+        "cosine",
+        lambda steps, L, sigma, x0: 0.5 / L * (1 + np.cos(np.pi * np.arange(steps) / steps)),
+        "A cosine from 1 / L spends most of its run at high rates. " + _DECAY_FASTER,
+    ),
+    Mutant(
+        "one step decay",
+        lambda steps, L, sigma, x0: np.where(np.arange(steps) < steps // 2, 1 / L, 0.1 / L),
+        "One cut halfway leaves a long phase at a constant rate. " + _DECAY_FASTER,
+    ),
+    Mutant(
+        "one rate short",
+        lambda steps, L, sigma, x0: _one_over_t(steps - 1, L, sigma, x0),
+        "Return one rate per update: steps of them, for updates 0 .. steps - 1.",
+    ),
+]
+
+ALTERNATES["04.tuned_schedule"] = [_one_over_t, _slower_one_over_t]

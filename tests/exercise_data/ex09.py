@@ -283,3 +283,50 @@ MUTANTS["09.rmsprop_effective_lr"] = [
 ]
 
 ALTERNATES["09.rmsprop_effective_lr"] = [_rates_with(), _rates_matrix]
+
+# --- 09.rmsprop_step_size ---------------------------------------------------------------------
+
+
+def _step_size_by_running(g, lr, alpha, eps, k):
+    # run the average k times with the same gradient, as RMSProp would
+    k = np.asarray(k)
+    v, sizes = 0.0, {}
+    for step in range(1, int(k.max()) + 1):
+        v = alpha * v + (1 - alpha) * g**2
+        sizes[step] = lr * abs(g) / (np.sqrt(v) + eps)
+    return np.vectorize(sizes.get, otypes=[float])(k)
+
+
+MUTANTS["09.rmsprop_step_size"] = [
+    Mutant(
+        "bias-corrected",
+        lambda g, lr, alpha, eps, k: lr * abs(g) / (abs(g) + eps) + 0 * np.asarray(k),
+        "That is Adam's step, corrected for the average's start at 0. RMSProp corrects nothing: "
+        "after k equal gradients its average is only a fraction of g**2, so early steps are "
+        "larger than lr.",
+    ),
+    Mutant(
+        "one update late",
+        lambda g, lr, alpha, eps, k: (
+            lr * abs(g) / (np.sqrt(1 - alpha ** (np.asarray(k) - 1)) * abs(g) + eps)
+        ),
+        "The first update (k = 1) already includes its own gradient in the average.",
+    ),
+    Mutant(
+        "eps inside the root",
+        lambda g, lr, alpha, eps, k: (
+            lr * abs(g) / np.sqrt((1 - alpha ** np.asarray(k)) * g**2 + eps)
+        ),
+        "PyTorch adds eps after the square root: sqrt(v) + eps.",
+    ),
+    Mutant(
+        "no square root",
+        lambda g, lr, alpha, eps, k: lr * abs(g) / ((1 - alpha ** np.asarray(k)) * abs(g) + eps),
+        "The average is of squared gradients; RMSProp divides by its square root.",
+    ),
+]
+
+ALTERNATES["09.rmsprop_step_size"] = [
+    _step_size_by_running,
+    lambda g, lr, alpha, eps, k: lr / (np.sqrt(1 - np.power(alpha, k)) + eps / abs(g)),
+]

@@ -321,3 +321,46 @@ ALTERNATES["10.bias_correction_factor"] = [
     lambda t, beta1, beta2: np.divide(1.0 - np.power(beta1, t), np.sqrt(1.0 - np.power(beta2, t))),
     _factor_loop,
 ]
+
+# --- 10.adam_first_update ---------------------------------------------------------------------
+
+
+def _first_update_by_hand(grads, lr, beta1, beta2, eps):
+    g = np.asarray(grads, dtype=float)
+    m_hat = (1 - beta1) * g / (1 - beta1)
+    v_hat = (1 - beta2) * g**2 / (1 - beta2)
+    return -lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+MUTANTS["10.adam_first_update"] = [
+    Mutant(
+        "plain SGD",
+        lambda grads, lr, beta1, beta2, eps: -lr * np.asarray(grads),
+        "Adam divides by the root of the second moment: after bias correction the first "
+        "update is about lr in size for every parameter, whatever its gradient's scale.",
+    ),
+    Mutant(
+        "no bias correction",
+        lambda grads, lr, beta1, beta2, eps: (
+            -lr * (1 - beta1) * np.asarray(grads) / (np.sqrt(1 - beta2) * np.abs(grads) + eps)
+        ),
+        "At t = 1 both averages are corrected: m / (1 - beta1) and v / (1 - beta2) give back "
+        "g and g**2 exactly.",
+    ),
+    Mutant(
+        "uphill",
+        lambda grads, lr, beta1, beta2, eps: lr * np.asarray(grads) / (np.abs(grads) + eps),
+        "An update moves against the gradient: a minus sign.",
+    ),
+    Mutant(
+        "sign only",
+        lambda grads, lr, beta1, beta2, eps: -lr * np.sign(grads),
+        "Close, but eps matters where |g| is near or below it: the update is "
+        "lr * |g| / (|g| + eps), much less than lr for a tiny gradient.",
+    ),
+]
+
+ALTERNATES["10.adam_first_update"] = [
+    _first_update_by_hand,
+    lambda grads, lr, beta1, beta2, eps: -lr * np.sign(grads) / (1 + eps / np.abs(grads)),
+]

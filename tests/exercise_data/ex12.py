@@ -293,3 +293,48 @@ MUTANTS["12.choose_schedule"] = [
 ]
 
 ALTERNATES["12.choose_schedule"] = [_choose_loops]
+
+# --- 12.budget_rates --------------------------------------------------------------------------
+# Experiments: every alternate meets the target, every mutant misses it (or has the wrong form).
+
+
+def _warmup_cosine_at(peak):
+    def rates(steps):
+        warmup, k = steps // 10, np.arange(steps)
+        cosine = peak / 2 * (1 + np.cos(np.pi * np.clip(k - warmup, 0, None) / (steps - warmup)))
+        return np.where(k < warmup, peak * k / warmup, cosine)
+
+    return rates
+
+
+def _warmup_linear_decay(steps):
+    warmup, k = steps // 10, np.arange(steps)
+    return np.where(k < warmup, 0.3 * (k + 1) / warmup, 0.3 * (steps - k) / (steps - warmup))
+
+
+MUTANTS["12.budget_rates"] = [
+    Mutant(
+        "constant",
+        lambda steps: np.full(steps, 0.1),
+        "A constant rate stays noisy to the end: let the rate fall to (nearly) 0 by the last "
+        "step, as a cosine or a linear decay does.",
+    ),
+    Mutant(
+        "too hot",
+        _warmup_cosine_at(1.0),
+        "A peak of 1.0 is past what this network tolerates with momentum 0.9: the loss jumps "
+        "up early and the run never recovers in time. Find the peak with a sweep.",
+    ),
+    Mutant(
+        "too cold",
+        _warmup_cosine_at(0.03),
+        "A peak of 0.03 is safe but far too slow for this budget: try larger peaks.",
+    ),
+    Mutant(
+        "one rate short",
+        lambda steps: _warmup_linear_decay(steps)[:-1],
+        "Return one rate per update: steps of them.",
+    ),
+]
+
+ALTERNATES["12.budget_rates"] = [_warmup_cosine_at(0.4), _warmup_linear_decay]
