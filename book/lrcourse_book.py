@@ -3,6 +3,11 @@
 - MathJax is served by the site itself, so that math is typeset on a network without internet
   access: the MathJax 2.7 that the jupyter-server-mathjax package ships is copied into
   ``_static/mathjax`` (``mathjax_path`` in _config.yml points there).
+- Every figure's image gets its text alternative as its alt attribute: the description that
+  lrcourse.plots stores in the output's metadata (``{"image/png": {"alt": ...}}``, see
+  ``describe`` there). myst-nb reads only the width and height from that metadata, but it names
+  each image file by the SHA-256 of its bytes, so the notebook's outputs say which alt is whose.
+  An output stored before descriptions existed gets MISSING_ALT, until the notebook runs again.
 - An explorer (an ipywidgets view) cannot run without a kernel. Its stored output carries a still
   image beside the widget view (see ``_repr_mimebundle_`` in lrcourse/widgets.py): the site shows
   that image, with the explorer's title as its alt text and a note that the sliders move in
@@ -11,6 +16,9 @@
 - _static/lrcourse.css fixes the theme's layout of MathJax 2's inline math, and styles that note.
 """
 
+import base64
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -21,6 +29,7 @@ STILL_NOTE = (
     "A still image of an explorer: its sliders move in Jupyter (the launch button at the top "
     "opens this page on Binder)."
 )
+MISSING_ALT = "A figure whose text description is not stored yet: see the code above it."
 
 
 def copy_mathjax(app, exception):
@@ -37,15 +46,36 @@ def _is_mime_bundle(node):
     return isinstance(node, nodes.container) and node.get("nb_element") == "mime_bundle"
 
 
-def show_explorer_stills(app, doctree):
+def stored_alt_texts(notebook):
+    """``{SHA-256 of a PNG output: its alt text}`` for the outputs of a notebook that carry one."""
+    found = {}
+    for cell in json.loads(Path(notebook).read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            alt = output.get("metadata", {}).get("image/png", {}).get("alt")
+            if png and alt:
+                found[hashlib.sha256(base64.b64decode(png)).hexdigest()] = alt
+    return found
+
+
+def describe_images(app, doctree):
+    """Give every image output its alt text; show an explorer's still image instead of its
+    widget view, with a note."""
+    source = Path(app.env.doc2path(app.env.docname))
+    alts = stored_alt_texts(source) if source.suffix == ".ipynb" else {}
     for bundle in list(doctree.findall(_is_mime_bundle)):
         by_type = {child["mime_type"]: child for child in bundle.children}
-        if WIDGET_VIEW not in by_type or "image/png" not in by_type:
+        if "image/png" not in by_type:
+            continue
+        explorer = WIDGET_VIEW in by_type
+        fallback = MISSING_ALT
+        if explorer:  # an explorer stored before descriptions existed: its title, at least
+            fallback = by_type["text/plain"].astext() if "text/plain" in by_type else "An explorer"
+        for image in by_type["image/png"].findall(nodes.image):
+            image["alt"] = alts.get(Path(image["uri"]).stem, fallback)
+        if not explorer:
             continue
         bundle.remove(by_type[WIDGET_VIEW])
-        title = by_type["text/plain"].astext() if "text/plain" in by_type else "An explorer"
-        for image in by_type["image/png"].findall(nodes.image):
-            image["alt"] = title
         note = nodes.paragraph(text=STILL_NOTE, classes=["lrcourse-still-note"])
         bundle.parent.insert(bundle.parent.index(bundle) + 1, note)
 
@@ -64,7 +94,7 @@ def add_static_files(app, config):
 def setup(app):
     app.connect("config-inited", add_static_files)
     app.add_css_file("lrcourse.css")
-    app.connect("doctree-read", show_explorer_stills)
+    app.connect("doctree-read", describe_images)
     app.connect("html-page-context", drop_thebe)
     app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,6 +13,7 @@ at the last finite point, is dashed, and its label says "diverged at step k".
 import contextlib
 import dataclasses
 import functools
+import re
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -41,10 +42,20 @@ __all__ = [
     "log_axis",
     "log_y",
     "outcome",
+    "MARKERS",
+    "distinguish",
+    "describe",
+    "set_description",
 ]
 
 # Okabe and Ito's palette: distinguishable with every common kind of colour blindness.
+# tests/test_palette.py measures it: every pair stays at least 10 apart (delta E in CAM02-UCS)
+# under simulated protanopia, deuteranopia and tritanopia (docs/accessibility.md).
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+# Beyond FEW series a figure also tells them apart by marker (see distinguish): colour must
+# never be the only cue, and telling five or more colours apart is hard for anyone.
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+FEW = 3
 
 # Modest size and dpi: a stored figure is a ~20 kB PNG, so notebooks with outputs stay small.
 STYLE = {
@@ -132,6 +143,25 @@ def _label_once(ax, label):
     return "_nolegend_" if label in seen else label
 
 
+def distinguish(ax):
+    """Give each labelled line of ``ax`` its own marker when there are more than ``FEW``.
+
+    Call it before ``ax.legend()``, which copies each line's look. Lines that carry a marker of
+    their own (a sweep's "o-") keep it; marker-only artists such as a start point are not series.
+    Long lines get about ten markers, not one per point.
+    """
+    labelled = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    series = [line for line in labelled if line.get_linestyle() != "None"]
+    if len({line.get_label() for line in series}) <= FEW:
+        return ax
+    for k, line in enumerate(series):
+        if line.get_marker() in ("None", "", " ", None, "."):
+            line.set_marker(MARKERS[k % len(MARKERS)])
+            line.set_markersize(5)
+            line.set_markevery(max(1, len(line.get_xdata()) // 10))
+    return ax
+
+
 # --- schedules ---------------------------------------------------------------------------------
 
 
@@ -155,6 +185,7 @@ def plot_schedules(schedules, steps, *, ax=None, log=False, title="Learning-rate
         ax.set_ylim(bottom=0)
     elif ax.get_yscale() != "log":  # setting it again would reset the axis' tick locators
         ax.set_yscale("log")
+    distinguish(ax)
     ax.legend()
     return ax
 
@@ -324,6 +355,7 @@ def plot_trajectories(problem, histories, *, ax=None, title=None):
     for i, (label, history) in enumerate(_as_mapping(histories, "histories").items()):
         trajectory(ax, history, label=label, color=COLORS[i % len(COLORS)], bounds=bounds)
     ax.set_title(title or f"Paths on {getattr(problem, 'name', 'the loss landscape')}")
+    distinguish(ax)
     ax.legend(loc="best", frameon=True)  # a frame keeps the labels readable over the contours
     return ax
 
@@ -377,6 +409,7 @@ def plot_losses(histories, *, ax=None, log=True, min_loss=None, title="Loss per 
     ax.set(xlabel="step", ylabel=ylabel, title=title)
     if log and ax.get_yscale() != "log":  # setting it again would reset the tick locators
         ax.set_yscale("log")
+    distinguish(ax)
     ax.legend()
     return ax
 
@@ -522,3 +555,117 @@ def outcome(history):
     if history.diverged:
         return f"diverged at step {history.diverged_at}"
     return f"final loss {history.loss[-1]:.3g}"
+
+
+# --- text alternatives -------------------------------------------------------------------------
+#
+# A reader who cannot see a figure gets its description instead: the website shows it as the
+# image's alt text, which screen readers read out (WCAG 2.1, criterion 1.1.1). describe() builds
+# one from what the figure already says in words (titles, axis labels, legend entries); a lecture
+# whose point needs more words sets its own with set_description(). In a notebook, every figure
+# shown carries its description in the output's metadata, {"image/png": {"alt": ...}}, and the
+# book's build (book/lrcourse_book.py) turns that into the alt attribute.
+
+
+def set_description(fig_or_ax, text):
+    """Describe a figure in words, for readers who cannot see it; returns the figure.
+
+    >>> fig, ax = subplots()
+    >>> _ = set_description(ax, "The loss falls ten-fold in the first 20 steps, then levels off.")
+    >>> describe(fig)
+    'The loss falls ten-fold in the first 20 steps, then levels off.'
+    """
+    fig = fig_or_ax if isinstance(fig_or_ax, mpl.figure.Figure) else fig_or_ax.figure
+    fig.lrcourse_description = str(text)
+    return fig
+
+
+def _plain(text):
+    """Mathtext as a screen reader can say it: "$\\eta_t$" -> "eta_t"."""
+    text = re.sub(r"\\(?:mathrm|text|mathbf|operatorname)\{([^}]*)\}", r"\1", text)
+    return re.sub(r"\s+", " ", re.sub(r"[${}]|\\(?=[A-Za-z])", "", text)).strip()
+
+
+def _series(ax):
+    """The names of what is drawn on ``ax``: its legend's entries, or its labelled artists."""
+    legend = ax.get_legend()
+    names = (
+        [t.get_text() for t in legend.get_texts()] if legend else ax.get_legend_handles_labels()[1]
+    )
+    names = [_plain(name) for name in names if name]
+    if len(names) > 8:
+        names = names[:8] + [f"{len(names) - 8} more"]
+    return names
+
+
+def _describe_axes(ax):
+    parts = []
+    ylabel, xlabel = _plain(ax.get_ylabel()), _plain(ax.get_xlabel())
+    if ylabel or xlabel:
+        scale = {a: " (log scale)" if s == "log" else "" for a, s in
+                 (("x", ax.get_xscale()), ("y", ax.get_yscale()))}  # fmt: skip
+        parts.append(f"{ylabel or 'values'}{scale['y']} against {xlabel or 'x'}{scale['x']}")
+    if any(isinstance(c, mpl.contour.ContourSet) for c in ax.collections):
+        parts.append("contour lines of the loss")
+    if ax.images:
+        parts.append("an image")
+    series = _series(ax)
+    if series:
+        parts.append(f"{len(series)} series: " + ", ".join(series))
+    elif ax.get_lines():
+        n = len(ax.get_lines())
+        parts.append(f"{n} line{'s' if n > 1 else ''} without labels")
+    title = _plain(ax.get_title())
+    return (f'"{title}": ' if title else "") + "; ".join(parts)
+
+
+def describe(fig=None):
+    """A figure's text alternative: the one set by ``set_description``, or one built from its
+    titles, axis labels and legend. ``fig`` defaults to pyplot's current figure.
+
+    >>> ax = plot_schedules({"cosine": lambda t: 0.1 + 0 * t, "step": lambda t: 0.2 + 0 * t}, 10)
+    >>> describe(ax.figure)
+    'A plot. "Learning-rate schedules": learning rate against step; 2 series: cosine, step.'
+    """
+    fig = plt.gcf() if fig is None else fig
+    if getattr(fig, "lrcourse_description", None):
+        return fig.lrcourse_description
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    described = [_describe_axes(ax) for ax in panels]
+    title = _plain(fig.get_suptitle())
+    head = f'A figure, "{title}",' if title else "A figure"
+    if len(panels) == 1:
+        head = f'A plot, "{title}".' if title else "A plot."
+        return f"{head} {described[0]}."
+    body = " ".join(f"Panel {i}, {text}." for i, text in enumerate(described, start=1))
+    return f"{head} with {len(panels)} panels. {body}"
+
+
+def _add_descriptions():
+    """In IPython, make every figure shown carry describe(figure) as its PNG's alt text.
+
+    The PNG itself comes from matplotlib's inline backend, which registers its own function with
+    IPython's display formatter when it starts (lazily, at the first figure, and anew on
+    ``%matplotlib inline``). So this registers no PNG, only metadata: IPython asks the mime-bundle
+    formatter first and keeps its metadata beside the PNG the backend then adds.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter
+
+    def alt_text(fig):
+        try:  # a backend that shows figures as PNG: only then is there an image to describe
+            formatters.formatters["image/png"].lookup(fig)
+        except KeyError:
+            return {}, {}
+        return {}, {"image/png": {"alt": describe(fig)}}
+
+    formatters.mimebundle_formatter.for_type(mpl.figure.Figure, alt_text)
+
+
+_add_descriptions()

@@ -31,6 +31,7 @@ import io
 import math
 import numbers
 import pkgutil
+import re
 import time
 
 import ipywidgets as widgets
@@ -262,7 +263,13 @@ class Explorer(widgets.VBox):
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = f"{self.title} (run the notebook to move its controls)"
-        return bundle
+        # The still's text alternative, which the website shows as its alt text: what the
+        # figure shows, and the status line, which says the outcome in words.
+        status = html.unescape(re.sub(r"<[^>]*>", "", self.status.value))
+        alt = f"{self.title}: {plots.describe(self.figure)} Status: {status}. " + (
+            "(A still image: run the notebook to move its controls.)"
+        )
+        return bundle, {"image/png": {"alt": alt}}
 
 
 # --- controls generated from a schedule factory's signature ------------------------------------

@@ -10,6 +10,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names for PyPI packages whose names differ there.
 CONDA_NAMES = {"build": "python-build"}
+# PyPI packages that conda-forge does not carry: environment.yml installs them with pip.
+PIP_ONLY = {"axe-playwright-python"}
 
 
 def _split(requirement):
@@ -29,13 +31,18 @@ def drift(pyproject_text, environment_text):
     env = yaml.safe_load(environment_text)["dependencies"]
     conda = dict(_split(d) for d in env if isinstance(d, str) and d != "pip")
     pip = next((d["pip"] for d in env if isinstance(d, dict)), [])
+    from_pip = dict(_split(d) for d in pip[1:])
+    conda.update({name: bound for name, bound in from_pip.items() if name in PIP_ONLY})
     problems = [
         f"{name}: pyproject.toml has {wanted.get(name)!r}, environment.yml {conda.get(name)!r}"
         for name in sorted(set(wanted) | set(conda))
         if wanted.get(name) != conda.get(name)
     ]
-    if pip != ["-e ."]:
-        problems.append(f"environment.yml must install the package with pip: [-e .], has {pip}")
+    if pip[:1] != ["-e ."] or set(from_pip) - PIP_ONLY:
+        problems.append(
+            f"environment.yml must install the package with pip (-e .), and with it only "
+            f"{sorted(PIP_ONLY)}, which conda-forge lacks; it has {pip}"
+        )
     return problems
 
 
@@ -51,3 +58,5 @@ def test_drift_is_detected():
     assert drift(pyproject, env.replace("  - matplotlib", "  # - matplotlib")) != []
     assert drift(pyproject, env.replace("- -e .", "- lrcourse")) != []
     assert drift(pyproject, env.replace("- python-build", "- build")) != []
+    assert drift(pyproject, env.replace("- axe-playwright-python>=0.1.8", "- axe>=1")) != []
+    assert drift(pyproject, env.replace("- -e .", "- -e .\n      - numpy>=2.4")) != []

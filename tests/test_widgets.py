@@ -202,7 +202,8 @@ def test_compare_explorer_needs_a_schedule():
 
 def test_the_stored_output_has_a_still_picture_for_code_hosts():
     explorer = widgets.schedule_explorer(schedules.cosine_decay, horizon=50)
-    bundle = explorer._repr_mimebundle_()
+    bundle, metadata = explorer._repr_mimebundle_()  # metadata: the still's alt text
+    assert "run the notebook" in metadata["image/png"]["alt"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["image/png"]  # base64 PNG
     assert (
