@@ -46,6 +46,43 @@ from lrcourse.schedules import (
 from lrcourse.train import History, run
 
 
+def interior_best(losses, axis=-1):
+    """The index of the lowest loss along a grid of settings, checked to lie inside the grid.
+
+    best = argmin_k losses[k], a diverged run (NaN or inf) counting as worse than any number.
+
+    A best at the first or last grid point says only that the optimum is somewhere beyond it: the
+    grid is too narrow, and "the best rate" would be an artefact of where the grid was cut. So that
+    is a ``ValueError`` that names the end, never a silent answer. Every best rate a lecture
+    reads off a grid goes through this check. ``axis`` is the grid's axis; the other axes are
+    separate grids, each of which must have its best inside.
+
+    >>> int(interior_best([0.5, 0.1, np.nan, 0.3]))
+    1
+    >>> interior_best([[0.5, 0.1, 0.3], [0.2, 0.1, 0.05]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the lowest loss lies at the last point of the grid (index 2 of 3) for grid 1: ...
+    """
+    losses = np.asarray(losses, dtype=float)
+    if losses.ndim == 0 or losses.shape[axis] < 3:
+        raise ValueError(f"losses must have a grid of at least 3 settings on axis {axis}")
+    finite = np.where(np.isfinite(losses), losses, np.inf)
+    if np.any(np.all(np.isinf(finite), axis=axis)):
+        raise ValueError("every run on a grid diverged: there is no best setting")
+    best = np.argmin(finite, axis=axis)
+    size = losses.shape[axis]
+    for where, index in np.ndenumerate(best):
+        if index in (0, size - 1):
+            end = "first" if index == 0 else "last"
+            which = f" for grid {where[0] if len(where) == 1 else where}" if where else ""
+            raise ValueError(
+                f"the lowest loss lies at the {end} point of the grid (index {index} of {size})"
+                f"{which}: widen the grid"
+            )
+    return best[()]
+
+
 def lecture_problem():
     """The noisy quadratic of lectures 03 and 04: curvatures 1 and 4, noise sigma = 1, and a start
     far from the minimum, so that a small constant rate takes thousands of steps to get there."""
@@ -244,7 +281,16 @@ class Confirmation:
     test_accuracy: np.ndarray
 
 
-def confirm(result, seeds=(1, 2, 3), *, momentum=0.9, weight_decay=3e-3, hidden=32, batch_size=32):
+def confirm(
+    result,
+    seeds=(1, 2, 3),
+    *,
+    momentum=0.9,
+    weight_decay=3e-3,
+    hidden=32,
+    batch_size=32,
+    inside=True,
+):
     """Retrain every schedule at its chosen peak from fresh random starts, in one batched run.
 
     Network i * S + s starts from an initialisation drawn from ``seeds[i]`` and follows
@@ -361,7 +407,7 @@ class Sensitivity:
         """
         if schedule is not None:
             curve = self.curve(optimizer, schedule)
-            k = int(np.argmin(curve))
+            k = int(interior_best(curve))
             return float(self.lrs[k]), float(curve[k])
         found = [(self.best(optimizer, s), s) for s in self.schedules]
         (lr, loss), name = min(found, key=lambda item: item[0][1])

@@ -382,8 +382,10 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     params = params * (1 - lr * weight_decay)      first, then Adam's update without L2
 
     With L2 inside Adam the decay term is divided by sqrt(v_hat) like the gradient, so weights with
-    large gradients are barely decayed; decoupling shrinks every weight by the same factor and
-    separates the best weight decay from the best learning rate (Loshchilov and Hutter 2019).
+    large gradients are barely decayed; decoupling shrinks every weight by the same factor
+    (Loshchilov and Hutter 2019). The decay per step is still lr * weight_decay, as in PyTorch:
+    change lr and the effective decay changes with it (the paper scales weight_decay by the
+    schedule's multiplier only, so its base rate and decay can be tuned apart).
     PyTorch: ``torch.optim.AdamW``; Optax: ``adamw(weight_decay=1e-4)``; Keras: ``AdamW(
     weight_decay=0.004)``.
 

@@ -41,6 +41,7 @@ __all__ = [
     "minimum_over_10",
     "valley",
     "RULES",
+    "RULE_COLORS",
     "RangeTest",
     "range_test",
     "plot_range_test",
@@ -230,6 +231,8 @@ def valley(lrs, smoothed, diverge_factor=4.0):
 
 
 RULES = {"steepest": steepest, "minimum/10": minimum_over_10, "valley": valley}
+# One colour per rule in every figure of the course (not the first colour, which loss curves use).
+RULE_COLORS = dict(zip(RULES, plots.COLORS[1:4]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,11 +490,11 @@ def plot_range_test(result, *, ax=None, title=None, rules=tuple(RULES), raw=True
             label=f"blew up at lr {result.lrs[k]:.3g}",
         )
     found = result.suggestions()
-    for i, rule in enumerate(rules):
+    for rule in rules:
         lr = found[rule]
         if np.isfinite(lr):
             ax.axvline(
-                lr, color=plots.COLORS[i % len(plots.COLORS)], linestyle=":", linewidth=1.6,
+                lr, color=RULE_COLORS[rule], linestyle=":", linewidth=1.6,
                 label=f"{rule}: {lr:.3g}",
             )  # fmt: skip
     ax.set_xscale("log")

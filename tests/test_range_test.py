@@ -263,6 +263,22 @@ def test_the_plot_stops_at_the_blow_up_and_marks_the_suggestions():
     plt.close("all")
 
 
+def test_each_rule_keeps_its_colour_whichever_rules_are_drawn():
+    from matplotlib.colors import same_color
+
+    from lrcourse.range_test import RULE_COLORS
+
+    result = range_test(quadratic(condition=10.0), start_lr=1e-3, end_lr=10.0, num_steps=100)
+    assert len(set(RULE_COLORS.values())) == len(RULES)  # one colour per rule
+    for rules in (tuple(RULES), ("valley",), ("minimum/10", "valley")):
+        ax = plot_range_test(result, rules=rules)
+        for line in ax.get_lines():
+            rule = str(line.get_label()).split(":")[0]
+            if rule in RULES:
+                assert same_color(line.get_color(), RULE_COLORS[rule])
+        plt.close("all")
+
+
 def test_the_plot_refuses_several_runs_at_once():
     q = quadratic()
     result = range_test(q, params=np.tile(q.start, (2, 1)), num_steps=20)

@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 
 from lrcourse import optimizers, plots
 from lrcourse.problems import digits_mlp
-from lrcourse.range_test import RULES, range_test
+from lrcourse.range_test import RULE_COLORS, range_test
 from lrcourse.widgets import Explorer, figure, log_slider
 
 __all__ = [
@@ -93,7 +93,7 @@ def range_test_explorer(
     loss0 = float(np.mean(problem.loss(problem.start)))
     ax.set(xscale="log", xlim=(1e-7, 100.0), ylim=(0.0, 1.6 * loss0))
     ax.set(xlabel="learning rate", ylabel="loss", title=f"Range test on {problem.name}")
-    rule_colors = dict(zip(RULES, plots.COLORS))
+    rule_colors = RULE_COLORS
     # A legend drawn once, with stand-in lines: the numbers go to the status line. (A legend
     # rebuilt on every move would cost more than everything else in the picture.)
     handles = [
