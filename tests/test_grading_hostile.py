@@ -123,7 +123,7 @@ def _package_digest():
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, bwrap):
     tmp = tmp_path_factory.mktemp("hostile")
     cases, listener, before = _make_cases(), Listener(), _package_digest()
     home_secret = Path.home() / f".lrcourse-test-secret-{uuid.uuid4().hex}"
@@ -242,7 +242,7 @@ def test_gradescope_results_can_be_written(graded, tmp_path):
     assert {t["max_score"] for t in data["tests"]} == {1}
 
 
-def test_gradescope_flag_writes_results_json(tmp_path):
+def test_gradescope_flag_writes_results_json(tmp_path, bwrap):
     # What Gradescope's run_autograder script would call, on one solved submission.
     solved = Path(__file__).resolve().parents[1] / "solutions" / "01_gradient_descent.ipynb"
     results = tmp_path / "results.json"
