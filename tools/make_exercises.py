@@ -3,6 +3,7 @@
     python tools/make_exercises.py            # regenerate every exercise notebook
     python tools/make_exercises.py --check    # exit 1 if exercises/ differs from what it would be
     python tools/make_exercises.py --out DIR  # write somewhere else (the drift test does)
+    python tools/make_exercises.py --nbgrader solutions/NN_topic.ipynb   # add nbgrader's metadata
 
 In each code cell, the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` become one stub line,
 ``...  # YOUR CODE HERE``, at the same indentation, so the signature and docstring above them stay.
@@ -80,6 +81,95 @@ def validate(nb, name):
                 f"{name}: the check cell of {exercise.id} must read exactly:\n"
                 f"{exercise.check_source()}"
             )
+    return problems + _nbgrader_problems(nb, name, lecture)
+
+
+NBGRADER_TEST = "nbgrader-test"
+HIDDEN_REGION = ("<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->")
+
+
+def nbgrader_meta(role, grade_id, points=0):
+    """nbgrader's schema-3 metadata for an answer, check, test or summary cell."""
+    grade, solution, locked = {
+        "answer": (False, True, False),
+        "check": (False, False, True),
+        "test": (True, False, True),
+        "summary": (True, True, False),  # a manually graded answer worth 0: released as a stub
+    }[role]
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3}
+    meta.update(solution=solution, task=False)
+    if grade:
+        meta["points"] = points
+    return meta
+
+
+def _grade_id(role, exercise):
+    return f"{role}-{exercise.id.replace('.', '-')}"
+
+
+def _test_cells(nb, exercise):
+    return [
+        c
+        for c in nb.cells
+        if NBGRADER_TEST in notebook.tags(c) and c.source.find(f'grade("{exercise.id}"') >= 0
+    ]
+
+
+def with_nbgrader(nb):
+    """The solution notebook ``nb`` with nbgrader's metadata and one test cell per exercise."""
+    lecture = spec.lectures()[nb.metadata["lrcourse"]["lecture"]]
+    exercises = {e.id: e for e in lecture.exercises}
+    cells = []
+    for cell in nb.cells:
+        if NBGRADER_TEST in notebook.tags(cell):
+            continue  # written afresh after its check cell
+        q, tags = notebook.qid(cell), notebook.tags(cell)
+        if q in exercises and notebook.ANSWER in tags:
+            cell.metadata["nbgrader"] = nbgrader_meta("answer", _grade_id("answer", exercises[q]))
+        if "solution-only" in tags and cell.cell_type == "markdown":
+            head, _, body = cell.source.partition("\n")
+            if HIDDEN_REGION[0] not in cell.source:
+                cell.source = f"{head}\n{HIDDEN_REGION[0]}\n{body.strip()}\n{HIDDEN_REGION[1]}"
+            cell.metadata["nbgrader"] = nbgrader_meta("summary", f"summary-{lecture.number}")
+        cells.append(cell)
+        if q in exercises and notebook.CHECK in tags:
+            exercise = exercises[q]
+            cell.metadata["nbgrader"] = nbgrader_meta("check", _grade_id("check", exercise))
+            test = nbformat.v4.new_code_cell(exercise.nbgrader_test_source())
+            test.id = _grade_id("test", exercise).replace("_", "-")
+            test.metadata["tags"] = [NBGRADER_TEST]
+            test.metadata["nbgrader"] = nbgrader_meta(
+                "test", _grade_id("test", exercise), exercise.points
+            )
+            test.metadata.update(editable=False, deletable=False)
+            cells.append(test)
+    nb.cells = cells
+    return nb
+
+
+def _nbgrader_problems(nb, name, lecture):
+    """What nbgrader needs from a solution notebook and does not find, as sentences."""
+    fix = f"run: python tools/make_exercises.py --nbgrader solutions/{name}"
+    problems = []
+    for exercise in lecture.exercises:
+        for cell in nb.cells:
+            role = next((r for r in ("answer", "check") if r in notebook.tags(cell)), None)
+            if notebook.qid(cell) == exercise.id and role:
+                want = nbgrader_meta(role, _grade_id(role, exercise))
+                if cell.metadata.get("nbgrader") != want:
+                    problems.append(
+                        f"{name}: the {role} cell of {exercise.id} lacks nbgrader's "
+                        f"metadata ({fix})"
+                    )
+        tests = _test_cells(nb, exercise)
+        if len(tests) != 1 or tests[0].source != exercise.nbgrader_test_source():
+            problems.append(f"{name}: {exercise.id} needs one nbgrader test cell ({fix})")
+        elif tests[0].metadata.get("nbgrader", {}).get("points") != exercise.points:
+            problems.append(f"{name}: the nbgrader test cell of {exercise.id} has wrong points")
+    for cell in nb.cells:
+        if "solution-only" in notebook.tags(cell) and cell.cell_type == "markdown":
+            if HIDDEN_REGION[0] not in cell.source or "nbgrader" not in cell.metadata:
+                problems.append(f"{name}: a solution-only cell nbgrader would release ({fix})")
     return problems
 
 
@@ -107,7 +197,7 @@ def make_exercise(nb):
     nb = nbformat.from_dict(nb)
     cells = []
     for cell in nb.cells:
-        if "solution-only" in notebook.tags(cell):
+        if {"solution-only", NBGRADER_TEST} & set(notebook.tags(cell)):
             continue
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
@@ -139,7 +229,19 @@ def main(argv=None):
     p.add_argument("--solutions", default=ROOT / "solutions", type=Path)
     p.add_argument("--out", default=ROOT / "exercises", type=Path)
     p.add_argument("--check", action="store_true", help="report drift, write nothing")
+    p.add_argument(
+        "--nbgrader",
+        nargs="+",
+        type=Path,
+        metavar="SOLUTION",
+        help="add nbgrader's metadata and test cells to these solution notebooks",
+    )
     args = p.parse_args(argv)
+    if args.nbgrader:
+        for path in args.nbgrader:
+            nbformat.write(with_nbgrader(nbformat.read(path, as_version=4)), path)
+            print(f"nbgrader metadata and test cells in {path}")
+        return 0
     notebooks = generate(args.solutions, args.out)
     if args.check:
         expected = set(notebooks)

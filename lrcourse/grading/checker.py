@@ -18,8 +18,11 @@ def _ids_hint(exercise_id):
     return ", ".join(known)
 
 
-def run_check(exercise_id, answer):
-    """The Verdict for ``answer`` (a function) on exercise ``exercise_id``, without printing."""
+def run_check(exercise_id, answer, hidden=False):
+    """The Verdict for ``answer`` (a function) on exercise ``exercise_id``, without printing.
+
+    With ``hidden``, the hidden cases are run too, after the visible ones, as the batch grader
+    runs them (``grade`` does this for nbgrader's hidden tests)."""
     try:
         exercise = spec.exercise(exercise_id)
         if exercise is None:
@@ -38,13 +41,13 @@ def run_check(exercise_id, answer):
             )
             return Verdict(exercise.id, "failed", message, len(exercise.cases))
         outcomes = []
-        expected = judge.expected_outputs(exercise)
-        for i, args in enumerate(judge.encoded_cases(exercise)):
+        expected = judge.expected_outputs(exercise, hidden)
+        for i, args in enumerate(judge.encoded_cases(exercise, hidden)):
             outcome = runner.call_case(answer, args, exercise.time_limit)
             outcomes.append(outcome)
             if not _ok(exercise, args, outcome, expected[i]):
                 break  # judge reports the first failing case; the rest need not run
-        return judge.judge(exercise, outcomes)
+        return judge.judge(exercise, outcomes, hidden=hidden)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # a bug of ours must not stop the learner's notebook
@@ -65,3 +68,14 @@ def check(exercise_id, answer):
     01.gd_step: not attempted yet (gd_step still returns nothing: ...)
     """
     print(run_check(exercise_id, answer))
+
+
+def grade(exercise_id, answer, hidden=False):
+    """nbgrader's test cells: raise AssertionError with the verdict unless ``answer`` passes.
+
+    ``check`` is feedback and never raises; an nbgrader test cell scores by raising or not. The
+    hidden test (``hidden=True``, between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN
+    TESTS``) also runs the exercise's hidden cases, so both graders judge the same cases."""
+    verdict = run_check(exercise_id, answer, hidden=hidden)
+    if not verdict.passed:
+        raise AssertionError(str(verdict))

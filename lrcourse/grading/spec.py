@@ -157,6 +157,18 @@ class Exercise:
         The grader puts this back over whatever a submission has in its check cell."""
         return f'from lrcourse.check import check\n\ncheck("{self.id}", {self.function})'
 
+    def nbgrader_test_source(self):
+        """The source of this exercise's nbgrader test cell (in ``solutions/`` only).
+
+        nbgrader scores the cell by whether it raises; it removes the hidden test from the
+        students' copies and puts it back when it grades, like the hidden cases here."""
+        call = f'grade("{self.id}", {self.function}'
+        return (
+            "# nbgrader's test of the function above (your feedback is check(), above)\n"
+            "from lrcourse.check import grade\n\n"
+            f"{call})\n### BEGIN HIDDEN TESTS\n{call}, hidden=True)\n### END HIDDEN TESTS"
+        )
+
 
 @dataclass(frozen=True)
 class Lecture:
