@@ -42,6 +42,8 @@ __all__ = [
     "log_axis",
     "log_y",
     "outcome",
+    "plot_race",
+    "plot_sensitivity_grid",
     "MARKERS",
     "distinguish",
     "describe",
@@ -669,3 +671,79 @@ def _add_descriptions():
 
 
 _add_descriptions()
+
+
+@styled
+def plot_race(curves, final, simulated, *, zoom=None, title="The race"):
+    """Two panels for a race of schedules: their loss curves, and their final losses ranked.
+
+    ``curves`` maps the schedules to draw on the left to their histories; ``final`` maps every
+    schedule to its exact final loss, and ``simulated`` to the final losses of its simulated runs
+    (one array each), drawn as mean +- 2 standard errors beside the exact value, best first.
+    ``zoom`` sets the left panel's y-limits, to show where the race is decided.
+
+    >>> from lrcourse.train import History
+    >>> h = {"a": History(np.array([1.0, 0.5]), np.ones(1), None, np.zeros(1))}
+    >>> left, right = plot_race(h, {"a": 0.5, "b": 0.7}, {"a": [0.4, 0.6], "b": [0.7, 0.7]})
+    >>> [t.get_text() for t in right.get_yticklabels()]
+    ['a', 'b']
+    """
+    fig, (left, right) = subplots(1, 2, figsize=(11, 4.0))
+    plot_losses(curves, ax=left, title=title)
+    if zoom is not None:
+        left.set_ylim(*zoom)
+    left.set_ylabel("expected loss")
+    order = sorted(final, key=final.get)
+    y = np.arange(len(order))
+    right.plot([final[name] for name in order], y, "o", label="exact")
+    runs = [np.asarray(simulated[name], dtype=float) for name in order]
+    # Two standard errors of the mean of n runs: the simulation should cover the exact value.
+    error = np.array([2 * r.std() / np.sqrt(len(r)) for r in runs])
+    right.errorbar(
+        [r.mean() for r in runs], y + 0.25, xerr=error, fmt="x", color=COLORS[1],
+        label=f"{len(runs[0])} runs, mean +- 2 SE",
+    )  # fmt: skip
+    right.set_yticks(y, order)
+    right.invert_yaxis()
+    right.set(xlabel="final loss", title="Final loss, best first")
+    right.legend(loc="upper right")
+    return left, right
+
+
+@styled
+def plot_sensitivity_grid(peaks, losses, names, colors, *, baseline=0, ylim=(0.12, 4), line=None):
+    """One small panel per schedule: its final loss against the peak rate, on shared axes.
+
+    ``losses`` has one row per name (inf or NaN where a run failed). Every panel also draws the
+    row ``baseline`` (grey, dashed) for comparison, and ``line`` (a level such as the loss of
+    guessing, dotted) when given. Returns the 2-D array of axes.
+
+    >>> axes = plot_sensitivity_grid([0.1, 0.2, 0.4], [[1, 0.5, 2], [1, 0.4, 0.3]], ["a", "b"],
+    ...                              {"a": "#0072B2", "b": "#D55E00"})
+    >>> axes.shape
+    (1, 2)
+    """
+    peaks, losses = np.asarray(peaks, dtype=float), np.asarray(losses, dtype=float)
+    cols = min(4, len(names))
+    rows = -(-len(names) // cols)
+    fig, axes = subplots(
+        rows, cols, figsize=(11, 2.6 * rows), sharex=True, sharey=True, squeeze=False
+    )
+    for i, (ax, name) in enumerate(zip(axes.ravel(), names)):
+        ax.set_prop_cycle(color=[colors[name]])
+        if i != baseline:
+            ax.plot(peaks, losses[baseline], "--", color="grey", linewidth=1)
+        plot_lr_sweep(peaks, losses[i], ax=ax, label=name, title=name)
+        if line is not None:
+            ax.axhline(line, color="black", linestyle=":", linewidth=1)
+        ax.set(xlabel="", ylabel="", ylim=ylim)
+        ax.legend(fontsize=7, loc="center left")
+    ticks = [t for t in (0.15, 0.2, 0.3, 0.5, 1, 2) if ylim[0] < t < ylim[1]]
+    axes[0, 0].minorticks_off()
+    axes[0, 0].set_yticks(ticks, [str(t) for t in ticks])
+    axes[0, 0].set_xticks(peaks[::2], [f"{p:.3g}" for p in peaks[::2]])
+    for ax in axes[:, 0]:
+        ax.set_ylabel("final validation loss")
+    for ax in axes[-1]:
+        ax.set_xlabel("peak learning rate")
+    return axes

@@ -160,7 +160,7 @@ def test_a_diverged_run_says_so():
 
 
 def test_the_module_lists_its_explorers():
-    assert set(compare.EXPLORERS) == {"results_explorer"}
+    assert set(compare.EXPLORERS) == {"results_explorer", "schedule_race"}
     assert all(callable(make) for make in compare.EXPLORERS.values())
 
 

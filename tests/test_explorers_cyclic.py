@@ -14,7 +14,7 @@ import pytest
 from explorer_helpers import shown
 
 from lrcourse.experiments import race_problem
-from lrcourse.explorers import cyclic
+from lrcourse.explorers import compare, cyclic
 from lrcourse.optimizers import sgd
 from lrcourse.problems import common_noise_quadratic, noisy_quadratic, steep_bowl
 from lrcourse.schedules import constant, linear_warmup
@@ -152,7 +152,7 @@ def test_warmup_explorer_shows_divergence_and_its_cure():
 
 
 def test_schedule_race_reacts_and_reports_each_schedule():
-    explorer = cyclic.schedule_race()
+    explorer = compare.schedule_race()
     # The lecture's race: at their best peaks WSD beats cosine, and both beat one-cycle.
     assert explorer.status.value == (
         "expected loss after 700 steps: cosine_decay: 0.03353; warmup_stable_decay: 0.03271; "
