@@ -6,6 +6,8 @@ exercise check and a test all use the same one:
     momentum_rate(lr, momentum, curvatures)     how much heavy ball shrinks the error per step
     max_stable_lr(L, momentum)                  the largest stable rate, 2 (1 + beta) / L
     optimal_momentum(mu, L)                     Polyak's tuned (lr, momentum) and its rate
+    critically_damped_lrs(momentum, mu, L)      the rates at which every direction shrinks by
+                                                sqrt(momentum): the floor of the phase map
     momentum_noise_floor(lr, momentum, ...)     the expected loss SGD with momentum settles at
     adagrad_effective_lr(grads, lr, ...)        AdaGrad's per-coordinate step size, step by step
     rmsprop_effective_lr(grads, lr, ...)        RMSProp's, from a leaky average instead of a sum
@@ -38,6 +40,7 @@ __all__ = [
     "momentum_rate",
     "max_stable_lr",
     "optimal_momentum",
+    "critically_damped_lrs",
     "momentum_noise_floor",
     "adagrad_effective_lr",
     "rmsprop_effective_lr",
@@ -120,6 +123,29 @@ def optimal_momentum(mu, L):
     root = math.sqrt(L / mu)
     rate = (root - 1) / (root + 1)
     return 4 / (math.sqrt(L) + math.sqrt(mu)) ** 2, rate**2, rate
+
+
+def critically_damped_lrs(momentum, mu, L):
+    """The band of rates in which heavy ball's rate is exactly sqrt(momentum): (low, high).
+
+    low  = (1 - sqrt(beta))^2 / mu,        high = (1 + sqrt(beta))^2 / L
+
+    Along a direction of curvature lambda the roots of z^2 - (1 + beta - lr lambda) z + beta
+    are complex, both of size sqrt(beta), while (1 - sqrt(beta))^2 <= lr lambda <=
+    (1 + sqrt(beta))^2. For lr in [low, high] that holds for every lambda in [mu, L], so every
+    direction oscillates and shrinks by sqrt(beta) per step: the flat floor of the phase map.
+    The band is empty (low > high) when beta is below Polyak's optimum
+    ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2, where the two ends meet at his optimal rate.
+
+    >>> low, high = critically_damped_lrs(0.81, mu=1.0, L=100.0)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.01, 0.0361)
+    >>> round(float(momentum_rate(0.02, 0.81, [1.0, 100.0])), 4)    # inside: sqrt(0.81)
+    0.9
+    """
+    root = np.sqrt(v.in_range("momentum", momentum, 0, 1, high_open=True))
+    mu, L = v.positive("mu", mu), v.positive("L", L)
+    return ((1 - root) ** 2 / mu)[()], ((1 + root) ** 2 / L)[()]
 
 
 def momentum_noise_floor(lr, momentum, curvatures, sigma=1.0):

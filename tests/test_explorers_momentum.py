@@ -203,7 +203,8 @@ def test_the_race_checks_its_arguments():
 def test_every_listed_explorer_builds_reacts_and_is_fast(name):
     explorer = EXPLORERS[name]()
     assert explorer.error is None, explorer.status.value
-    lr_name = next(k for k in explorer.controls if k == "lr" or k.endswith(".lr"))
+    first = next(iter(explorer.controls))  # the phase map has no lr slider: its kappa
+    lr_name = next((k for k in explorer.controls if k == "lr" or k.endswith(".lr")), first)
     start = explorer.controls[lr_name].value
     before = shown(explorer)
     ms = median_update_ms(explorer, lr_name, np.geomspace(start * 0.5, start * 1.5, 20))
@@ -214,3 +215,16 @@ def test_every_listed_explorer_builds_reacts_and_is_fast(name):
 def test_the_module_lists_its_explorers():
     assert set(EXPLORERS) >= {"momentum_explorer", "optimizer_race"}
     assert all(callable(make) for make in momentum.EXPLORERS.values())
+
+
+def test_the_phase_map_marks_polyaks_optimum_and_the_band_closes_there():
+    from lrcourse.explorers.momentum import phase_map_explorer
+    from lrcourse.theory import critically_damped_lrs
+
+    explorer = phase_map_explorer()
+    for kappa in (10.0, 1000.0):
+        explorer.controls["kappa"].value = kappa
+        assert explorer.error is None and f"kappa {kappa:.3g}:" in explorer.status.value
+        lr, beta, _ = optimal_momentum(1 / kappa, 1.0)
+        low, high = critically_damped_lrs(beta, 1 / kappa, 1.0)
+        assert np.isclose(low, lr) and np.isclose(high, lr)  # the band closes at the optimum
