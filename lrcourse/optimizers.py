@@ -25,6 +25,7 @@ import numpy as np
 from lrcourse import _validate as v
 
 __all__ = ["Optimizer", "sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam"]
+__all__ += ["sgd_schedule_free", "adamw_schedule_free", "prodigy"]
 
 
 class Optimizer(NamedTuple):
@@ -446,5 +447,277 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
         params = params - step_lr * (1 - mu) / (1 - mu_product) * g / d
         params = params - step_lr * mu_next / (1 - mu_product * mu_next) * exp_avg / d
         return params, NAdamState(t, mu_product, exp_avg, exp_avg_sq)
+
+    return Optimizer(init, step, lr)
+
+
+# --- Schedule-Free SGD and AdamW -----------------------------------------------------------------
+
+
+class ScheduleFreeState(NamedTuple):
+    step: int
+    z: np.ndarray  # the base sequence: plain SGD (or Adam) steps
+    x: np.ndarray  # the weighted average of the z's: the point to evaluate
+    weight_sum: np.ndarray  # sum of the averaging weights so far
+    lr_max: np.ndarray  # the largest (warmed-up) rate so far
+    exp_avg_sq: np.ndarray  # AdamW only (zeros for SGD)
+
+
+def _warmup(lr, step, warmup_steps):
+    """The rate of update step + 1 under schedulefree's built-in linear warmup:
+    lr * min((step + 1) / warmup_steps, 1)."""
+    return lr(step) * min((step + 1) / max(warmup_steps, 1), 1.0)
+
+
+def averaging_weight(step, lr_t, state, r, weight_lr_power):
+    """The weight c of the new z in the average x, and the updated (weight_sum, lr_max).
+
+    w_t = (t + 1)**r * lr_max**weight_lr_power,    c = w_t / sum_{i<=t} w_i     (t = step)
+
+    With r = 0 and a constant rate, c = 1 / (t + 1): x is the plain mean of z_1 .. z_{t+1}.
+    During warmup lr_max grows, so the early, small-rate points weigh little (weight_lr_power=2).
+
+    >>> c, _, _ = averaging_weight(3, 1.0, ScheduleFreeState(3, 0, 0, 3.0, 1.0, 0), 0.0, 2.0)
+    >>> float(c)
+    0.25
+    """
+    lr_max = np.maximum(state.lr_max, lr_t)
+    weight = (step + 1) ** r * lr_max**weight_lr_power
+    weight_sum = state.weight_sum + weight
+    c = np.divide(weight, weight_sum, out=np.zeros_like(weight_sum * 1.0), where=weight_sum > 0)
+    return c, weight_sum, lr_max
+
+
+def _schedule_free(params, direction, state, lr_t, beta, weight_decay, r, weight_lr_power):
+    """One schedule-free update from the step direction taken at y = params."""
+    c, weight_sum, lr_max = averaging_weight(state.step, lr_t, state, r, weight_lr_power)
+    c, b, lr_t = (_cast(x, params) for x in (c, beta, lr_t))
+    direction = direction + _cast(weight_decay, params) * params  # decay taken at y
+    z = state.z - lr_t * direction
+    x = (1 - c) * state.x + c * z
+    y = (1 - b) * z + b * x  # the next gradient is taken here
+    return y, z, x, _cast(weight_sum, params), _cast(lr_max, params)
+
+
+def _schedule_free_init(params):
+    params = _params(params)
+    zero = np.zeros_like(params[..., :1])
+    return ScheduleFreeState(0, params, params, zero, zero, np.zeros_like(params))
+
+
+def sgd_schedule_free(
+    lr=1.0, momentum=0.9, weight_decay=0.0, warmup_steps=0, r=0.0, weight_lr_power=2.0
+):
+    """Schedule-Free SGD: no decay schedule; the point to evaluate is a running average.
+
+    Three sequences (params is y, where the gradient is taken; state holds z and x):
+    g = grads + weight_decay * y
+    z = z - lr_t * g                            plain SGD steps, at a constant rate
+    x = (1 - c) * x + c * z                     the average of the z's (c from averaging_weight)
+    y = (1 - momentum) * z + momentum * x       interpolate: the next gradient is taken here
+    lr_t = lr * min((t + 1) / warmup_steps, 1)  (t = 0, 1, ...)
+
+    Evaluate the model at x (``state.x``), not at y: x is the average, the point the theory's
+    guarantee is about. PyTorch's ``model.train()``/``optimizer.eval()`` switch the weights
+    between y and x for the same reason. Defazio, Yang, Mehta, Mishchenko, Khaled and Cutkosky,
+    "The Road Less Scheduled" (NeurIPS 2024). Reference: ``schedulefree.SGDScheduleFree`` (same
+    names and defaults; it stores y and z and recovers x from them).
+
+    >>> opt = sgd_schedule_free(lr=0.1)
+    >>> params, state = opt.step(np.array([1.0]), np.array([2.0]), opt.init(np.array([1.0])))
+    >>> params, state.z, state.x            # c = 1: the first average is z itself
+    (array([0.8]), array([0.8]), array([0.8]))
+    """
+    lr = _lr(lr)
+    momentum = v.in_range("momentum", momentum, 0, 1, low_open=True)
+    weight_decay = v.non_negative("weight_decay", weight_decay)
+    warmup_steps = v.positive_int("warmup_steps", warmup_steps, minimum=0)
+    r = v.non_negative("r", r)
+    weight_lr_power = v.non_negative("weight_lr_power", weight_lr_power)
+
+    def step(params, grads, state):
+        params = _params(params)
+        g = np.asarray(grads, dtype=params.dtype)
+        lr_t = _warmup(lr, state.step, warmup_steps)
+        y, z, x, weight_sum, lr_max = _schedule_free(
+            params, g, state, lr_t, momentum, weight_decay, r, weight_lr_power
+        )
+        return y, ScheduleFreeState(state.step + 1, z, x, weight_sum, lr_max, state.exp_avg_sq)
+
+    return Optimizer(_schedule_free_init, step, lr)
+
+
+def adamw_schedule_free(
+    lr=0.0025,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    warmup_steps=0,
+    r=0.0,
+    weight_lr_power=2.0,
+):
+    """Schedule-Free AdamW: schedule-free averaging with Adam's per-coordinate scaling.
+
+    v = beta2 * v + (1 - beta2) * g**2                        (exp_avg_sq; no first moment:
+    d = g / (sqrt(v / (1 - beta2**t)) + eps) + weight_decay * y      the average does its work)
+    z, x, y as in ``sgd_schedule_free`` with d in place of g and beta1 as the momentum.
+
+    The decay is decoupled (added after the scaling, at y), as in AdamW. Defazio et al. (2024).
+    Reference: ``schedulefree.AdamWScheduleFree`` (same names and defaults).
+
+    >>> opt, params = adamw_schedule_free(lr=0.1), np.ones(2)
+    >>> opt.step(params, np.array([5.0, -0.01]), opt.init(params))[0].round(6)  # sign steps
+    array([0.9, 1.1])
+    """
+    lr = _lr(lr)
+    beta1, beta2 = _betas(betas)
+    eps = v.non_negative("eps", eps)
+    weight_decay = v.non_negative("weight_decay", weight_decay)
+    warmup_steps = v.positive_int("warmup_steps", warmup_steps, minimum=0)
+    r = v.non_negative("r", r)
+    weight_lr_power = v.non_negative("weight_lr_power", weight_lr_power)
+    if np.any(beta1 <= 0):
+        raise ValueError(f"betas[0] must be in (0, 1), got {v._show(betas[0])}")
+
+    def step(params, grads, state):
+        params = _params(params)
+        g = np.asarray(grads, dtype=params.dtype)
+        b2 = _cast(beta2, params)
+        exp_avg_sq = b2 * state.exp_avg_sq + (1 - b2) * g * g
+        denom = np.sqrt(exp_avg_sq / (1 - b2 ** (state.step + 1))) + _cast(eps, params)
+        lr_t = _warmup(lr, state.step, warmup_steps)
+        y, z, x, weight_sum, lr_max = _schedule_free(
+            params, g / denom, state, lr_t, beta1, weight_decay, r, weight_lr_power
+        )
+        return y, ScheduleFreeState(state.step + 1, z, x, weight_sum, lr_max, exp_avg_sq)
+
+    return Optimizer(_schedule_free_init, step, lr)
+
+
+# --- Prodigy -------------------------------------------------------------------------------------
+
+
+class ProdigyState(NamedTuple):
+    step: int
+    d: np.ndarray  # the estimate of D = |x0 - x*|, the distance to a solution
+    d_max: np.ndarray
+    d_numerator: np.ndarray  # sum_k beta3**(t-k) d_k * dlr_k <g_k, x0 - x_k> / d0
+    s: np.ndarray  # sum_k beta3**(t-k) d_k * dlr_k g_k / d0
+    p0: np.ndarray  # the start point x0
+    exp_avg: np.ndarray
+    exp_avg_sq: np.ndarray
+
+
+def _dot(a, b):
+    """Sum over the last axis, kept: leading axes are independent runs, each with its own d."""
+    return np.sum(a * b, axis=-1, keepdims=True)
+
+
+def prodigy_estimate(state, grads, params, dlr, s_rate, beta3, d0, d_coef):
+    """Prodigy's new lower bound on D, and the running sums it comes from.
+
+    r = beta3 * r + (d / d0) * dlr * <g, x0 - x>           (d_numerator)
+    s = beta3 * s + (d / d0) * s_rate * g          (s_rate = dlr; d with safeguard_warmup)
+    d_hat = d_coef * r / |s|_1
+
+    When the iterates move towards the solution, <g, x0 - x> > 0 adds up: r / |s|_1 grows
+    until it approaches the distance travelled, a lower bound on |x0 - x*|.
+
+    >>> state = ProdigyState(0, 1.0, 1.0, 0.0, np.zeros(1), np.zeros(1), 0, 0)
+    >>> prodigy_estimate(state, np.array([2.0]), np.array([-1.0]), 1.0, 1.0, 0.5, 1.0, 1.0)[0]
+    array([1.])
+    """
+    d_numerator = beta3 * state.d_numerator + state.d / d0 * dlr * _dot(grads, state.p0 - params)
+    s = beta3 * state.s + state.d / d0 * s_rate * grads
+    d_denom = np.sum(np.abs(s), axis=-1, keepdims=True)
+    safe = np.where(d_denom > 0, d_denom, 1)
+    d_hat = np.where(d_denom > 0, d_coef * d_numerator / safe, state.d)
+    return d_hat, d_numerator, s
+
+
+def _growth_rate(value):
+    """A number (or array) >= 1; infinity, the default, means no limit."""
+    unlimited = isinstance(value, float) and value == np.inf
+    rate = np.asarray(np.inf) if unlimited else v.as_float_array("growth_rate", value)
+    if np.any(rate < 1):
+        raise ValueError(f"growth_rate must be >= 1 (np.inf: no limit), got {v._show(value)}")
+    return rate
+
+
+def prodigy(
+    lr=1.0,
+    betas=(0.9, 0.999),
+    beta3=None,
+    eps=1e-8,
+    weight_decay=0.0,
+    decouple=True,
+    use_bias_correction=False,
+    safeguard_warmup=False,
+    d0=1e-6,
+    d_coef=1.0,
+    growth_rate=np.inf,
+):
+    """Prodigy: Adam whose learning rate d is estimated on the fly (keep lr = 1).
+
+    dlr = d * lr  (* sqrt(1 - beta2**t) / (1 - beta1**t) with use_bias_correction)
+    m = beta1 * m + d * (1 - beta1) * g,   v = beta2 * v + d**2 * (1 - beta2) * g**2
+    d_hat from ``prodigy_estimate``;  d = min(max(d, d_hat), d * growth_rate)
+    params = params - dlr * m / (sqrt(v) + d * eps)
+
+    d starts tiny (d0) and only grows: each step it becomes the largest lower bound on the
+    distance to a solution seen so far. Mishchenko and Defazio, "Prodigy: An Expeditiously
+    Adaptive Parameter-Free Learner" (ICML 2024). Reference: ``prodigyopt.Prodigy`` (same names
+    and defaults; beta3=None means sqrt(beta2)). The update's m and v carry a factor d, so the
+    step is d * lr times Adam's direction. Leading axes of params are independent runs, each
+    with its own d (the reference has one d per parameter group).
+
+    >>> opt = prodigy()
+    >>> params, state = opt.step(np.array([1.0, 1.0]), np.array([1.0, -1.0]), opt.init(np.ones(2)))
+    >>> state.d                 # x has not moved yet, so no distance to estimate
+    array([1.e-06])
+    """
+    lr = _lr(lr)
+    beta1, beta2 = _betas(betas)
+    beta3 = np.sqrt(beta2) if beta3 is None else v.in_range("beta3", beta3, 0, 1, high_open=False)
+    eps = v.positive("eps", eps)
+    weight_decay = v.non_negative("weight_decay", weight_decay)
+    decouple = v.flag("decouple", decouple)
+    use_bias_correction = v.flag("use_bias_correction", use_bias_correction)
+    safeguard_warmup = v.flag("safeguard_warmup", safeguard_warmup)
+    d0 = v.positive("d0", d0)
+    d_coef = v.positive("d_coef", d_coef)
+    growth_rate = _growth_rate(growth_rate)
+
+    def init(params):
+        params = _params(params)
+        zeros, first = np.zeros_like(params), np.zeros_like(params[..., :1])
+        d = first + _cast(d0, params)
+        return ProdigyState(0, d, d, first, zeros, params, zeros, zeros)
+
+    def step(params, grads, state):
+        params = _params(params)
+        t = state.step + 1
+        b1, b2, b3, d_0, coef = (_cast(x, params) for x in (beta1, beta2, beta3, d0, d_coef))
+        g = np.asarray(grads, dtype=params.dtype)
+        if not decouple:
+            g = _l2(params, g, weight_decay)
+        correction = np.sqrt(1 - b2**t) / (1 - b1**t) if use_bias_correction else 1.0
+        d = state.d
+        dlr = d * _cast(lr(state.step), params) * correction
+        # safeguard_warmup leaves lr out of s, so that a warmup's tiny rates cannot shrink |s|.
+        s_rate = d if safeguard_warmup else dlr
+        d_hat, d_numerator, s = prodigy_estimate(state, g, params, dlr, s_rate, b3, d_0, coef)
+        exp_avg = b1 * state.exp_avg + d * (1 - b1) * g
+        exp_avg_sq = b2 * state.exp_avg_sq + d * d * (1 - b2) * g * g
+        d_new = np.where(d == d_0, np.maximum(d, d_hat), d)
+        d_max = np.maximum(state.d_max, d_hat)
+        d_new = np.minimum(d_max, d_new * _cast(growth_rate, params))
+        if decouple and np.any(weight_decay):
+            params = params - _cast(weight_decay, params) * dlr * params
+        denom = np.sqrt(exp_avg_sq) + d_new * _cast(eps, params)
+        # With beta1 = 0 the reference has no m and scales g by the new d (m holds the old one).
+        direction = np.where(b1 > 0, exp_avg, d_new * g)
+        params = params - dlr * (direction / denom)
+        return params, ProdigyState(t, d_new, d_max, d_numerator, s, state.p0, exp_avg, exp_avg_sq)
 
     return Optimizer(init, step, lr)

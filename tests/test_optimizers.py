@@ -21,6 +21,15 @@ CONFIGS = {
     "adam amsgrad weight_decay": dict(lr=0.01, amsgrad=True, weight_decay=0.1, eps=1e-3),
     "adamw": dict(lr=0.01, weight_decay=0.1, amsgrad=True),
     "nadam": dict(lr=0.01, weight_decay=0.1, momentum_decay=0.01),
+    "sgd_schedule_free": dict(lr=0.05),
+    "sgd_schedule_free warmup": dict(
+        lr=0.05, momentum=0.5, weight_decay=0.1, warmup_steps=3, r=1.0
+    ),
+    "adamw_schedule_free": dict(lr=0.01, weight_decay=0.1, warmup_steps=2, weight_lr_power=1.0),
+    "prodigy": dict(lr=1.0),
+    "prodigy options": dict(
+        lr=0.5, weight_decay=0.1, use_bias_correction=True, safeguard_warmup=True, growth_rate=1.1
+    ),
 }
 
 
@@ -201,6 +210,15 @@ COLUMNS = {
     "nadam": dict(
         betas=(np.array([[0.5], [0.8], [0.9]]), 0.99),
         momentum_decay=np.array([[0.0], [4e-3], [0.1]]),
+    ),
+    "sgd_schedule_free warmup": dict(
+        momentum=np.array([[0.1], [0.5], [0.9]]), weight_decay=np.array([[0.0], [0.1], [1.0]])
+    ),
+    "adamw_schedule_free": dict(
+        betas=(np.array([[0.5], [0.8], [0.9]]), 0.99), r=np.array([[0.0], [0.5], [2.0]])
+    ),
+    "prodigy options": dict(
+        d_coef=np.array([[0.5], [1.0], [2.0]]), d0=np.array([[1e-6], [1e-4], [1e-2]])
     ),
 }
 

@@ -14,8 +14,10 @@ and says why. Numbers marked [G] are the golden values of the course's research 
 """
 
 import copy
+import importlib
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -273,6 +275,151 @@ def test_state_names_are_pytorchs(live, factory, torch_class, options):
     ours = getattr(optimizers, factory)(**options).init(np.zeros(2))._fields
     assert ours[0] == "step"
     assert set(ours) - {"step"} == set(optimizer.state[param]) - {"step"}
+
+
+# --- lecture 16: schedule-free and Prodigy against their authors' packages ----------------------
+
+GOLDEN_NO_SCHEDULE = json.loads((REFERENCE / "golden_no_schedule.json").read_text())
+NO_SCHEDULE_CASES = GOLDEN_NO_SCHEDULE["cases"]
+
+
+@pytest.fixture(scope="session")
+def reference_packages(live):
+    """schedulefree and prodigyopt (test extras; both run on PyTorch's CPU build)."""
+    try:
+        return importlib.import_module("schedulefree"), importlib.import_module("prodigyopt")
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("schedulefree and prodigyopt are required under CI=true (test extras)")
+        pytest.skip("schedulefree or prodigyopt missing: pip install -e '.[test]' after PyTorch")
+
+
+def run_ours_with_x(case, params, grads):
+    """lrcourse's params (y for schedule-free) and evaluation points (state.x) at every step."""
+    opt = build(case["lrcourse"], optimizers)
+    state = opt.init(params)
+    trajectory, evaluated = [params], [params]
+    for g in grads:
+        params, state = opt.step(params, g, state)
+        trajectory.append(params)
+        evaluated.append(getattr(state, "x", params))
+    return np.array(trajectory), np.array(evaluated)
+
+
+def check_no_schedule(case, ours, ours_x, theirs, theirs_x):
+    """To 1e-10 relative, and to 1e-12 of each coordinate's largest size over the run: ours
+    computes y = (1 - beta) z + beta x as the paper writes it, the package updates y in place
+    by another formula, and where a coordinate crosses zero the two roundings differ by more
+    than 1e-10 of the tiny value (not of the run)."""
+    for a, b in [(ours, theirs), (ours_x, theirs_x)]:
+        if b is None:  # Prodigy has no evaluation point other than its params
+            continue
+        scale = np.max(np.abs(b), axis=0)  # each coordinate in units of its own size
+        np.testing.assert_allclose(a / scale, b / scale, rtol=OPTIMIZER_RTOL, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", NO_SCHEDULE_CASES, ids=ids(NO_SCHEDULE_CASES))
+def test_no_schedule_optimizer_matches_golden(case):
+    ours, ours_x = (a[CHECKPOINTS] for a in run_ours_with_x(case, START, GRADS))
+    check_no_schedule(case, ours, ours_x, case["reference_params"], case.get("reference_x"))
+
+
+@pytest.mark.parametrize("inputs", ["stored", "fresh"])
+@pytest.mark.parametrize("case", NO_SCHEDULE_CASES, ids=ids(NO_SCHEDULE_CASES))
+def test_no_schedule_optimizer_matches_reference_live(reference_packages, case, inputs):
+    """Every one of the 200 steps against schedulefree 1.4.1 / prodigyopt 1.1.2."""
+    params, grads = START, GRADS
+    if inputs == "fresh":
+        rng = np.random.default_rng(100 + NO_SCHEDULE_CASES.index(case))
+        params = rng.normal(0.0, 2.0, 4)
+        grads = rng.standard_t(3, (record.STEPS, 4)) * np.array([1e-3, 0.05, 1.0, 20.0])
+    theirs, theirs_x = record.reference_optimizer(case, params, grads)
+    check_no_schedule(case, *run_ours_with_x(case, params, grads), theirs, theirs_x)
+
+
+def test_no_schedule_grid_covers_the_options():
+    kwargs = {}
+    for case in NO_SCHEDULE_CASES:
+        for key, value in case["lrcourse"]["kwargs"].items():
+            kwargs.setdefault((case["lrcourse"]["factory"], key), []).append(value)
+    for factory in ["sgd_schedule_free", "adamw_schedule_free"]:
+        for option in ["weight_decay", "warmup_steps", "r", "weight_lr_power"]:
+            assert (factory, option) in kwargs, (factory, option)
+    for option in ["use_bias_correction", "safeguard_warmup", "growth_rate", "beta3", "decouple"]:
+        assert ("prodigy", option) in kwargs, option
+    assert ("sgd_schedule_free", "momentum") in kwargs
+
+
+NO_SCHEDULE_MUTATIONS = ["momentum", "weight_decay", "warmup_steps", "r", "weight_lr_power", "eps"]
+NO_SCHEDULE_MUTATIONS += ["betas", "d_coef", "growth_rate", "beta3", "d0", "safeguard_warmup"]
+NO_SCHEDULE_MUTATIONS += ["use_bias_correction", "decouple"]
+
+
+@pytest.mark.parametrize("case", NO_SCHEDULE_CASES, ids=ids(NO_SCHEDULE_CASES))
+def test_no_schedule_golden_values_detect_a_changed_hyperparameter(case):
+    for key in NO_SCHEDULE_MUTATIONS:
+        if key not in case["lrcourse"]["kwargs"]:
+            continue
+        mutant = copy.deepcopy(case)
+        value = mutant["lrcourse"]["kwargs"][key]
+        if isinstance(value, bool):
+            value = not value
+        elif key == "warmup_steps":
+            value = value + 1
+        elif isinstance(value, list):
+            value = [value[0] * 0.99 if value[0] else 0.01, value[1]]
+        else:
+            value = value * 0.99 if value else 0.01
+        mutant["lrcourse"]["kwargs"][key] = value
+        with np.errstate(all="ignore"):  # a mutant may diverge: that is a detection too
+            ours = run_ours_with_x(mutant, START, GRADS)[0][CHECKPOINTS]
+            theirs = np.array(case["reference_params"])
+            error = np.max(np.abs(ours - theirs) / np.abs(theirs))
+        assert not error <= 1e3 * OPTIMIZER_RTOL, f"{key}={value} still matches ({error:.1e})"
+
+
+@pytest.mark.parametrize(
+    "factory, package, cls",
+    [
+        ("sgd_schedule_free", "schedulefree", "SGDScheduleFree"),
+        ("adamw_schedule_free", "schedulefree", "AdamWScheduleFree"),
+        ("prodigy", "prodigyopt", "Prodigy"),
+    ],
+)
+def test_no_schedule_state_names_are_the_references(reference_packages, factory, package, cls):
+    """Every key of the reference's per-parameter state is a field of ours (schedule-free keeps
+    its weight_sum and lr_max per group, Prodigy its d, d_max and d_numerator: ours are fields
+    too, and schedule-free's x is kept rather than recovered from y and z)."""
+    torch = importlib.import_module("torch")
+    param = torch.zeros(2, requires_grad=True)
+    optimizer = getattr(importlib.import_module(package), cls)([param], lr=0.1)
+    if hasattr(optimizer, "train"):
+        optimizer.train()
+    param.grad = torch.ones(2)
+    optimizer.step()
+    ours = set(getattr(optimizers, factory)().init(np.zeros(2))._fields)
+    assert set(optimizer.state[param]) <= ours
+    group = optimizer.param_groups[0]
+    assert {
+        key for key in ("weight_sum", "lr_max", "d", "d_max", "d_numerator") if key in group
+    } <= ours
+
+
+def test_no_schedule_golden_file_records_the_reference_versions():
+    meta = GOLDEN_NO_SCHEDULE["meta"]
+    assert meta["torch"].split("+")[0] == record.TORCH_VERSION
+    assert {p: meta[p] for p in record.REFERENCE_VERSIONS} == record.REFERENCE_VERSIONS
+    stored = [strip(c, {"reference_params", "reference_x"}) for c in NO_SCHEDULE_CASES]
+    assert json.loads(json.dumps(record._no_schedule_cases())) == stored
+
+
+def test_reference_versions_are_the_pinned_test_extras():
+    import tomllib
+
+    extras = tomllib.loads((REFERENCE.parents[1] / "pyproject.toml").read_text())
+    test = extras["project"]["optional-dependencies"]["test"]
+    for package, version in record.REFERENCE_VERSIONS.items():
+        assert f"{package}=={version}" in test, package
 
 
 # --- the stored values themselves ----------------------------------------------------------------

@@ -525,6 +525,63 @@ TABLE = [
         lambda: optimizers.nadam(betas=(0.9, -0.999)),
         ["betas[1]", "must be in [0, 1)", "got -0.999"],
     ),
+    (
+        "sgd_schedule_free momentum=0",
+        lambda: optimizers.sgd_schedule_free(momentum=0.0),
+        ["momentum", "must be in (0, 1)", "got 0.0"],
+    ),
+    (
+        "sgd_schedule_free warmup_steps=2.5",
+        lambda: optimizers.sgd_schedule_free(warmup_steps=2.5),
+        ["warmup_steps", "integer >= 0", "got 2.5"],
+    ),
+    (
+        "sgd_schedule_free r<0",
+        lambda: optimizers.sgd_schedule_free(r=-1.0),
+        ["r", NON_NEGATIVE, "got -1.0"],
+    ),
+    (
+        "sgd_schedule_free lr<0",
+        lambda: optimizers.sgd_schedule_free(lr=-1.0),
+        ["lr", NON_NEGATIVE, "got -1.0"],
+    ),
+    (
+        "adamw_schedule_free beta1=0",
+        lambda: optimizers.adamw_schedule_free(betas=(0.0, 0.999)),
+        ["betas[0]", "must be in (0, 1)", "got 0.0"],
+    ),
+    (
+        "adamw_schedule_free weight_lr_power=nan",
+        lambda: optimizers.adamw_schedule_free(weight_lr_power=NAN),
+        ["weight_lr_power", FINITE, "got nan"],
+    ),
+    (
+        "adamw_schedule_free weight_decay<0",
+        lambda: optimizers.adamw_schedule_free(weight_decay=-0.1),
+        ["weight_decay", NON_NEGATIVE, "got -0.1"],
+    ),
+    ("prodigy d0=0", lambda: optimizers.prodigy(d0=0.0), ["d0", POSITIVE, "got 0.0"]),
+    ("prodigy eps=0", lambda: optimizers.prodigy(eps=0.0), ["eps", POSITIVE, "got 0.0"]),
+    (
+        "prodigy beta3>1",
+        lambda: optimizers.prodigy(beta3=1.5),
+        ["beta3", "must be in [0, 1]", "got 1.5"],
+    ),
+    (
+        "prodigy growth_rate<1",
+        lambda: optimizers.prodigy(growth_rate=0.5),
+        ["growth_rate", ">= 1", "got 0.5"],
+    ),
+    (
+        "prodigy decouple",
+        lambda: optimizers.prodigy(decouple="yes"),
+        ["decouple", FLAG, "got 'yes'"],
+    ),
+    (
+        "prodigy d_coef=str",
+        lambda: optimizers.prodigy(d_coef="big"),
+        ["d_coef", NUMBER, "got 'big'"],
+    ),
 ]
 
 

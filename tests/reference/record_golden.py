@@ -19,6 +19,10 @@ test builds it. Files written (JSON, about 150 kB in all):
                             PyTorch raises if it stops early (OneCycleLR after total_steps)
     golden_optimizers.json  the shared start point and random gradients (200 steps), and for each
                             optimizer case the params after selected numbers of steps
+    golden_no_schedule.json the optimizers of lecture 16 against their authors' packages
+                            (schedulefree 1.4.1, prodigyopt 1.1.2, on the same torch and inputs):
+                            the params after selected steps, and for schedule-free also the
+                            evaluation point x that ``optimizer.eval()`` switches to
 """
 
 import contextlib
@@ -32,7 +36,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 SCHEDULES_FILE = HERE / "golden_schedules.json"
 OPTIMIZERS_FILE = HERE / "golden_optimizers.json"
+NO_SCHEDULE_FILE = HERE / "golden_no_schedule.json"
 TORCH_VERSION = "2.13.0"
+REFERENCE_VERSIONS = {"schedulefree": "1.4.1", "prodigyopt": "1.1.2"}
 
 # --- how the cases are written --------------------------------------------------------------------
 
@@ -651,6 +657,93 @@ def optimizer_inputs():
     return params, grads
 
 
+# --- lecture 16: the authors' reference packages -------------------------------------------------
+
+
+def reference_case(name, package, cls, factory, **kwargs):
+    """A class of ``schedulefree`` or ``prodigyopt`` and the lrcourse factory with the same
+    names (the packages' names are the course's)."""
+    return {
+        "name": name,
+        "reference": {"package": package, "class": cls, "kwargs": kwargs},
+        "lrcourse": ours(factory, **kwargs),
+    }
+
+
+def _no_schedule_cases():
+    sgd, adamw = (
+        ("SGDScheduleFree", "sgd_schedule_free"),
+        ("AdamWScheduleFree", "adamw_schedule_free"),
+    )
+    sf = "schedulefree"
+    return [
+        reference_case("SGDScheduleFree(lr=0.1)", sf, *sgd, lr=0.1),
+        reference_case(
+            "SGDScheduleFree(momentum=0.5, weight_decay=0.1, warmup_steps=20)",
+            sf,
+            *sgd,
+            lr=0.05,
+            momentum=0.5,
+            weight_decay=0.1,
+            warmup_steps=20,
+        ),
+        reference_case(
+            "SGDScheduleFree(warmup_steps=50, r=1.0, weight_lr_power=1.0)",
+            sf,
+            *sgd,
+            lr=0.2,
+            warmup_steps=50,
+            r=1.0,
+            weight_lr_power=1.0,
+        ),
+        reference_case("AdamWScheduleFree()", sf, *adamw),
+        reference_case(
+            "AdamWScheduleFree(betas=(0.8, 0.99), eps=1e-2, weight_decay=0.1, warmup_steps=30)",
+            sf,
+            *adamw,
+            lr=0.02,
+            betas=[0.8, 0.99],
+            eps=1e-2,
+            weight_decay=0.1,
+            warmup_steps=30,
+        ),
+        reference_case(
+            "AdamWScheduleFree(r=0.5, weight_lr_power=0.0, warmup_steps=10)",
+            sf,
+            *adamw,
+            lr=0.01,
+            r=0.5,
+            weight_lr_power=0.0,
+            warmup_steps=10,
+        ),
+        reference_case("Prodigy()", "prodigyopt", "Prodigy", "prodigy"),
+        reference_case(
+            "Prodigy(bias correction, safeguard_warmup, growth_rate=1.05, weight_decay=0.1)",
+            "prodigyopt",
+            "Prodigy",
+            "prodigy",
+            lr=0.5,
+            weight_decay=0.1,
+            use_bias_correction=True,
+            safeguard_warmup=True,
+            d_coef=2.0,
+            growth_rate=1.05,
+            beta3=0.9,
+        ),
+        reference_case(
+            "Prodigy(decouple=False, weight_decay=0.01, eps=1e-2, d0=1e-4, betas=(0.0, 0.99))",
+            "prodigyopt",
+            "Prodigy",
+            "prodigy",
+            weight_decay=0.01,
+            decouple=False,
+            eps=1e-2,
+            d0=1e-4,
+            betas=[0.0, 0.99],
+        ),
+    ]
+
+
 # --- running PyTorch ------------------------------------------------------------------------------
 
 
@@ -733,6 +826,33 @@ def torch_optimizer(case, params, grads):
     return np.array(trajectory)
 
 
+def reference_optimizer(case, params, grads):
+    """The reference package's params after 0, 1, ..., len(grads) steps, and, for schedule-free,
+    the evaluation point x after each step (read between ``optimizer.eval()`` and ``.train()``,
+    as a training loop that tests after every step would)."""
+    import importlib
+
+    spec = case["reference"]
+    cls = getattr(importlib.import_module(spec["package"]), spec["class"])
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["kwargs"].items()}
+    with float64() as torch, contextlib.redirect_stdout(None):  # Prodigy prints its decay mode
+        param = torch.tensor(params, requires_grad=True)
+        optimizer = cls([param], **kwargs)
+        switches = hasattr(optimizer, "eval")
+        if switches:
+            optimizer.train()
+        trajectory, evaluated = [param.detach().numpy().copy()], [param.detach().numpy().copy()]
+        for g in grads:
+            param.grad = torch.tensor(g)
+            optimizer.step()
+            trajectory.append(param.detach().numpy().copy())
+            if switches:
+                optimizer.eval()
+                evaluated.append(param.detach().numpy().copy())
+                optimizer.train()
+    return np.array(trajectory), (np.array(evaluated) if switches else None)
+
+
 # --- writing the files ----------------------------------------------------------------------------
 
 
@@ -742,11 +862,19 @@ def _write(path, meta, cases):
     path.write_text(f'{{"meta": {json.dumps(meta)},\n "cases": [\n{lines}\n]}}\n')
 
 
+def reference_versions():
+    from importlib.metadata import version
+
+    return {package: version(package) for package in REFERENCE_VERSIONS}
+
+
 def main():
     import torch
 
     if torch.__version__.split("+")[0] != TORCH_VERSION:
         sys.exit(f"record with torch=={TORCH_VERSION}, found {torch.__version__}")
+    if reference_versions() != REFERENCE_VERSIONS:
+        sys.exit(f"record with {REFERENCE_VERSIONS}, found {reference_versions()}")
     meta = {
         "torch": torch.__version__,
         "numpy": np.__version__,
@@ -774,7 +902,15 @@ def main():
         "grads": grads.tolist(),
     }
     _write(OPTIMIZERS_FILE, meta, optimizer_cases)
-    for path in (SCHEDULES_FILE, OPTIMIZERS_FILE):
+    no_schedule_cases = _no_schedule_cases()
+    for case in no_schedule_cases:
+        trajectory, evaluated = reference_optimizer(case, params, grads)
+        case["reference_params"] = trajectory[CHECKPOINTS].tolist()
+        if evaluated is not None:
+            case["reference_x"] = evaluated[CHECKPOINTS].tolist()
+    meta = {**meta, **reference_versions()}
+    _write(NO_SCHEDULE_FILE, meta, no_schedule_cases)
+    for path in (SCHEDULES_FILE, OPTIMIZERS_FILE, NO_SCHEDULE_FILE):
         print(f"wrote {path.relative_to(HERE.parents[1])} ({path.stat().st_size / 1e3:.0f} kB)")
 
 
