@@ -11,6 +11,9 @@ its explorer and the tests share it; the explorers in ``lrcourse.explorers`` onl
     plateau_trace, example_curve              lecture 11: reduce-on-plateau, replayed
     track_sharpness, adam_preconditioner      lecture 14: training while measuring the sharpness
     edge_sweep                                lecture 14: the runs of the edge explorer
+    steps_to_target                           lecture 15: steps to a target loss, tuned rate
+    losses_at, budget_race, eval_point        lecture 16: schedule-free against tuned schedules
+    prodigy_trace, steps_to_reach             lecture 16: Prodigy's estimate of the rate
 """
 
 import functools
@@ -43,7 +46,7 @@ from lrcourse.schedules import (
     stack,
     warmup_stable_decay,
 )
-from lrcourse.train import History, run
+from lrcourse.train import History, minibatches, run
 
 
 def interior_best(losses, axis=-1):
@@ -744,3 +747,189 @@ def edge_sweep(lrs, steps=300, hidden=16, examples=200):
     return track_sharpness(
         optimizers.sgd(lr=lrs[:, None]), mlp, starts, steps, every=10, iters=3, batch=batch
     )
+
+
+# --- lecture 16: learning without a schedule -----------------------------------------------------
+
+
+def eval_point(params, state):
+    """Where to evaluate a model: schedule-free's average ``state.x``, else ``params`` itself.
+
+    A schedule-free optimizer's params are y, where the next gradient is taken; the average x is
+    the point its guarantee is about (PyTorch: call ``optimizer.eval()`` before testing).
+    """
+    return getattr(state, "x", params)
+
+
+def no_schedule_problem():
+    """Lecture 16's noisy quadratic: 10 curvatures from 0.01 to 1 (condition 100), noise sigma
+    = 1, starting 3 away from the minimum in every coordinate."""
+    return noisy_quadratic(curvatures=np.logspace(-2, 0, 10), sigma=1.0, start=np.full(10, 3.0))
+
+
+def no_schedule_mlp():
+    """Lecture 16's digits network: 32 tanh units, mini-batches of 32 (38 steps an epoch)."""
+    return digits_mlp(hidden=32, batch_size=32)
+
+
+def losses_at(opt, problem, starts, checkpoints, seed=0):
+    """Train every run of ``starts`` (shape (..., dim)) and return the loss at the evaluation
+    point after each number of steps in ``checkpoints``: shape (len(checkpoints), ...).
+
+    The noisy quadratic's loss is the exact f; the digits network's is the validation loss.
+    Every run of a batch sees the same mini-batches and its own gradient noise.
+
+    >>> q = no_schedule_problem()
+    >>> losses_at(optimizers.sgd_schedule_free(lr=0.1), q, q.start, [0, 10]).round(2)
+    array([11.17,  5.32])
+    """
+    rng = np.random.default_rng(seed)
+    batches = None
+    if problem.n_train is not None:
+        batches = minibatches(problem.n_train, problem.batch_size, rng)
+    params = np.array(starts, dtype=float)
+    state = opt.init(params)
+    out = np.full((len(checkpoints), *params.shape[:-1]), np.nan)
+    for k in range(max(checkpoints) + 1):
+        if k in checkpoints:
+            out[list(checkpoints).index(k)] = _held_out_loss(problem, eval_point(params, state))
+        if k == max(checkpoints):
+            break
+        batch = None if batches is None else next(batches)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            _, grads = problem.loss_and_grad(params, batch=batch, rng=rng)
+            params, state = opt.step(params, grads, state)
+    return out
+
+
+def _held_out_loss(problem, params):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if problem.n_train is None:
+            return problem.loss(params)
+        return problem.loss(params, split="val")
+
+
+def budget_schedules(lr, total_steps):
+    """The schedules schedule-free is measured against, each at peak ``lr`` for ``total_steps``:
+    cosine to zero, linear decay to zero, and WSD holding lr for 80% then decaying linearly."""
+    return {
+        "cosine": cosine_decay(lr, total_steps),
+        "linear": polynomial_decay(lr, total_steps),
+        "wsd": warmup_stable_decay(lr, total_steps, 0, max(total_steps // 5, 1)),
+    }
+
+
+# The base optimizers: SGD with momentum on the quadratic, Adam on the network; each one's
+# schedule-free twin takes the same kind of step.
+BASES = {
+    "quadratic": (lambda lr: sgd(lr=lr, momentum=0.9), optimizers.sgd_schedule_free),
+    "mlp": (lambda lr: optimizers.adam(lr=lr), optimizers.adamw_schedule_free),
+}
+
+
+def _replicas(problem, lrs, seeds):
+    """Starts of shape (len(lrs), seeds, dim): the digits network gets a fresh init per seed."""
+    if problem.n_train is None:
+        return np.broadcast_to(problem.start, (len(lrs), seeds, problem.dim))
+    inits = problem.init_params(np.random.default_rng(1), (seeds,))
+    return np.broadcast_to(inits, (len(lrs), seeds, problem.dim))
+
+
+def budget_race(problem, kind, lrs, budgets, seeds=4, seed=0):
+    """Every method at every rate of ``lrs`` and every budget, averaged over ``seeds`` runs.
+
+    Returns {method: (len(budgets), len(lrs)) mean losses}. The scheduled methods run once per
+    budget (their schedule depends on it); schedule-free runs once, for the longest budget, and
+    is read at every budget: it has no horizon to know (its anytime property).
+
+    >>> out = budget_race(no_schedule_problem(), "quadratic", [0.01, 0.1, 1.0], [20, 40], seeds=2)
+    >>> sorted(out), out["cosine"].shape
+    (['cosine', 'linear', 'schedule_free', 'wsd'], (2, 3))
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    column = lrs[:, None, None]  # one rate per row of (len(lrs), seeds) runs
+    starts = _replicas(problem, lrs, seeds)
+    scheduled, free = BASES[kind]
+    out = {name: np.zeros((len(budgets), len(lrs))) for name in ("cosine", "linear", "wsd")}
+    for i, total in enumerate(budgets):
+        for name, schedule in budget_schedules(column, total).items():
+            losses = losses_at(scheduled(schedule), problem, starts, [total], seed)
+            out[name][i] = losses[0].mean(-1)
+    anytime = losses_at(free(lr=column), problem, starts, list(budgets), seed)
+    out["schedule_free"] = anytime.mean(-1)
+    return out
+
+
+class ProdigyTrace(NamedTuple):
+    """Prodigy's estimate d after every step, shape (steps, ...runs), and the final held-out
+    loss of every run."""
+
+    d: np.ndarray
+    final_loss: np.ndarray
+
+
+def prodigy_trace(problem, starts, steps, lr=1.0, seed=0):
+    """Train with Prodigy (``lr`` a multiplier or a schedule of multipliers, as in its paper),
+    recording its rate estimate d at every step.
+
+    >>> q = no_schedule_problem()
+    >>> trace = prodigy_trace(q, q.start, 50)
+    >>> trace.d.shape, bool(trace.d[-1] > 1e3 * trace.d[0])    # from d0 = 1e-6 upwards
+    ((50,), True)
+    """
+    rng = np.random.default_rng(seed)
+    batches = None
+    if problem.n_train is not None:
+        batches = minibatches(problem.n_train, problem.batch_size, rng)
+    opt = optimizers.prodigy(lr=lr)
+    params = np.array(starts, dtype=float)
+    state = opt.init(params)
+    d = []
+    for _ in range(steps):
+        batch = None if batches is None else next(batches)
+        _, grads = problem.loss_and_grad(params, batch=batch, rng=rng)
+        params, state = opt.step(params, grads, state)
+        d.append(state.d[..., 0])
+    return ProdigyTrace(np.array(d), _held_out_loss(problem, params))
+
+
+def steps_to_reach(trace, fraction=0.5):
+    """The first step (1, 2, ...) after which d is at least ``fraction`` of its final value.
+
+    >>> int(steps_to_reach(np.array([0.1, 0.4, 0.9, 1.0])))
+    3
+    """
+    trace = np.asarray(trace)
+    reached = trace >= fraction * trace[-1]
+    return (np.argmax(reached, axis=0) + 1)[()]
+
+
+# --- lecture 15: batch size and the learning rate ----------------------------------------------
+
+
+def steps_to_target(opt, problem, target, max_steps, *, eval_every=5, seed=0):
+    """Train ``problem.start`` (one copy per run of ``opt``'s rates) on mini-batches until the
+    full training loss first reaches ``target``; returns (steps, run): the first step at which
+    any run got there (checked every ``eval_every`` steps) and which run it was.
+
+    The runs are the rates of one sweep, all on the same mini-batches (``train.minibatches``), so
+    the first to arrive is the best-tuned rate for this batch size: no later arrival can beat
+    it, and the loop stops there. (inf, -1) if none arrives within ``max_steps``.
+
+    >>> mlp = digits_mlp(hidden=8, batch_size=16)
+    >>> steps_to_target(optimizers.sgd(lr=np.array([[0.1], [0.5]])), mlp, 1.0, 500)
+    (55, 1)
+    """
+    runs = np.shape(opt.lr(0))[0] if np.ndim(opt.lr(0)) else 1
+    params = np.tile(problem.start, (runs, 1))
+    state = opt.init(params)
+    batches = minibatches(problem.n_train, problem.batch_size, np.random.default_rng(seed))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # diverging rates
+        for k in range(max_steps + 1):
+            if k % eval_every == 0:
+                arrived = np.flatnonzero(problem.loss(params) <= target)
+                if arrived.size:
+                    return k, int(arrived[0])
+            grads = problem.loss_and_grad(params, batch=next(batches))[1]
+            params, state = opt.step(params, grads, state)
+    return np.inf, -1
