@@ -61,6 +61,7 @@ def test_a_lecture_imports_no_other_lectures_explorer_module(path):
         "01": {"descent"}, "02": {"descent"}, "03": {"decay"}, "04": {"decay"}, "05": {"cyclic"},
         "06": {"compare"}, "07": {"momentum"}, "08": {"adagrad"}, "09": {"rmsprop"},
         "10": {"adam"}, "11": {"adaptive"}, "12": {"choosing"}, "14": {"edge"}, "15": {"batch"},
+        "16": {"no_schedule"},
     }.get(path.stem[:2], set())  # fmt: skip
     used = set()
     for source in code_cells(path):
