@@ -1,4 +1,4 @@
-"""How long one slider move takes in each explorer, against the course's 100 ms budget.
+"""How long one slider move takes in each explorer, against the course's budget.
 
     python benchmarks/bench_widgets.py
 
@@ -6,7 +6,9 @@ A slider move runs, in the kernel: recompute (schedules, a training run), redraw
 and encode the PNG that is sent to the browser. For every explorer of the course
 (``lrcourse.widgets.all_explorers()``) the script drags the first slider in 40 small steps, as a
 hand would, and prints the median time of one update (``explorer.seconds``; in brackets the CPU
-time, which other work on a busy machine does not inflate) and the slowest one. A move that
+time, which other work on a busy machine does not inflate) and the slowest one. The budget: a
+median under 50 ms and no update over 100 ms, after the first draw (which the explorer makes
+when it is built, before the drag starts). A move that
 changes the axes' limits redraws the whole figure; the others repaint only what changed.
 Sending the PNG and showing it in the browser add a few milliseconds; the browser test
 (tests/test_browser.py) checks that part works. Prints numbers; it is not a test.
@@ -23,7 +25,8 @@ matplotlib.use("Agg")
 
 from lrcourse import widgets  # noqa: E402
 
-TARGET = 0.100  # seconds: a reply within 100 ms feels instant
+MEDIAN_TARGET = 0.050  # seconds: a typical move well under the 100 ms that feel instant
+SLOWEST_TARGET = 0.100  # no single move, after the first draw, may take longer than that
 
 
 SLIDERS = (ipywidgets.FloatLogSlider, ipywidgets.FloatSlider, ipywidgets.IntSlider)
@@ -52,14 +55,18 @@ def drag(explorer, moves=40, fraction=0.01):
 
 
 def main():
-    print(f"one slider update (recompute + redraw + PNG), target <= {TARGET * 1e3:.0f} ms")
+    print(
+        f"one slider update (recompute + redraw + PNG): median <= {MEDIAN_TARGET * 1e3:.0f} ms, "
+        f"slowest <= {SLOWEST_TARGET * 1e3:.0f} ms"
+    )
     for name, make in widgets.all_explorers().items():
         times, cpu = drag(make())
         median = statistics.median(times)
-        verdict = "ok" if median <= TARGET else "SLOWER THAN TARGET"
+        ok = median <= MEDIAN_TARGET and max(times) <= SLOWEST_TARGET
         print(
             f"{name:40s} median {median * 1e3:6.1f} ms (CPU {statistics.median(cpu) * 1e3:5.1f})"
-            f"   slowest {max(times) * 1e3:6.1f} ms   {verdict}"
+            f"   slowest {max(times) * 1e3:6.1f} ms (CPU {max(cpu) * 1e3:5.1f})"
+            f"   {'ok' if ok else 'OVER BUDGET'}"
         )
 
 
