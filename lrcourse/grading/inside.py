@@ -41,6 +41,10 @@ def check(exercise_id, answer):
     print(f"{exercise_id}: graded by lrcourse-grade; its verdict replaces this line.")
 
 
+def grade(exercise_id, answer, hidden=False):
+    """The stand-in for nbgrader's test cells (``lrcourse.check.grade``): nothing to do here."""
+
+
 # --- calling the answers, inside the kernel -----------------------------------------------------
 
 

@@ -89,7 +89,7 @@ ENV = {
 
 INSIDE = ("grading/inside.py", "grading/runner.py", "grading/values.py")
 CHECK_STUB = '"""Inside the grader\'s sandbox: the grader judges each answer outside."""\n\n'
-CHECK_STUB += "from lrcourse.grading.inside import check  # noqa: F401\n"
+CHECK_STUB += "from lrcourse.grading.inside import check, grade  # noqa: F401\n"
 
 
 def package_view(folder, allow=()):
