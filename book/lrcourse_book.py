@@ -12,6 +12,9 @@
   image beside the widget view (see ``_repr_mimebundle_`` in lrcourse/widgets.py): the site shows
   that image, with the explorer's title as its alt text and a note that the sliders move in
   Jupyter.
+- The package's source, shown highlighted by ``show_source``, is highlighted again from its
+  stored plain text, so the site always has the current, accessible colours (see lrcourse/show.py)
+  whenever the notebook last ran.
 - Thebe's scripts are left out (see drop_thebe).
 - _static/lrcourse.css fixes the theme's layout of MathJax 2's inline math, and styles that note.
 """
@@ -80,6 +83,26 @@ def describe_images(app, doctree):
         bundle.parent.insert(bundle.parent.index(bundle) + 1, note)
 
 
+def restyle_sources(app, doctree):
+    from lrcourse.show import HTML_START, Source
+
+    for bundle in doctree.findall(_is_mime_bundle):
+        by_type = {child["mime_type"]: child for child in bundle.children}
+        if "text/html" not in by_type or "text/plain" not in by_type:
+            continue
+        for raw in list(by_type["text/html"].findall(nodes.raw)):
+            if not raw.astext().startswith(HTML_START):
+                continue
+            # The plain text is "# lrcourse.module\n" and the code, when the HTML has a caption.
+            text = by_type["text/plain"].astext()
+            origin, code = ("", text)
+            if raw.astext().startswith(HTML_START + "<div style="):
+                origin, _, code = text.partition("\n")
+                origin = origin.removeprefix("# ")
+            html = Source(code + "\n", origin)._repr_html_()
+            raw.replace_self(nodes.raw("", html, format="html"))
+
+
 def drop_thebe(app, pagename, templatename, context, doctree):
     # Thebe (live code cells) would fetch its code from a CDN on first use, and sphinx-thebe
     # declares its settings twice, a JavaScript error on every page. The site does not use it:
@@ -95,6 +118,7 @@ def setup(app):
     app.connect("config-inited", add_static_files)
     app.add_css_file("lrcourse.css")
     app.connect("doctree-read", describe_images)
+    app.connect("doctree-read", restyle_sources)
     app.connect("html-page-context", drop_thebe)
     app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

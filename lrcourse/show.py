@@ -22,6 +22,7 @@ __all__ = ["Source", "show_source"]
 # The markers around the HTML, which the notebook tests' sanitiser recognises.
 HTML_START = '<div class="lrcourse-source">'
 HTML_END = "</div><!-- end lrcourse-source -->"
+STYLE = "xcode"  # the Pygments style; tests/test_show.py checks its contrast
 
 
 class Source:
@@ -40,7 +41,9 @@ class Source:
 
     def _repr_html_(self):
         # Inline styles (noclasses) need no stylesheet, so the colours survive on code hosts.
-        body = highlight(self.code, PythonLexer(), HtmlFormatter(noclasses=True, style="default"))
+        # Xcode's colours all have a contrast of 5:1 or more on its white background (WCAG AA
+        # asks 4.5:1 for text); Pygments' default style has greys and purples below that.
+        body = highlight(self.code, PythonLexer(), HtmlFormatter(noclasses=True, style=STYLE))
         caption = (
             f'<div style="font-size:smaller;color:#666"># {self.origin}</div>'
             if self.origin

@@ -116,6 +116,36 @@ def test_loss_and_path_figures_also_differ_by_marker():
     plt.close("all")
 
 
+def contrast(a, b):
+    """WCAG 2.1's contrast ratio of two "#rrggbb" colours, from 1 (the same) to 21."""
+
+    def luminance(color):
+        c = _srgb(color)
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    low, high = sorted([luminance(a), luminance(b)])
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_highlighted_source_and_error_text_have_aa_contrast():
+    """Text needs 4.5:1 against its background (WCAG 1.4.3): the colours of show_source's
+    highlighting on its own background, and an explorer's error message on white."""
+    from pygments.styles import get_style_by_name
+
+    from lrcourse.show import STYLE
+    from lrcourse.widgets import ERROR_COLOR
+
+    style = get_style_by_name(STYLE)
+    colors = {f"#{s['color']}" for _, s in style if s["color"]}
+    # On the website the theme paints code on its own grey, #f3f4f5, over the style's background.
+    for background in (style.background_color, "#f3f4f5"):
+        low = sorted(color for color in colors if contrast(color, background) < 4.5)
+        assert low == [], f"{STYLE}: too little contrast on {background}"
+    assert contrast(ERROR_COLOR, "#ffffff") >= 4.5
+    assert contrast("#AA22FF", "#f3f4f5") < 4.5  # Pygments' default purple, which axe flagged
+
+
 # --- text alternatives -------------------------------------------------------------------------
 
 
