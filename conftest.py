@@ -20,6 +20,8 @@ import pytest
 HOW_TO_GET = {
     "playwright": ".venv/bin/python -m pip install -e '.[test]'",
     "chromium": "apt-get update && apt-get install -y chromium",
+    "schedulefree": ".venv/bin/python -m pip install torch==2.13.0 && "
+    ".venv/bin/python -m pip install -e '.[reference]'",
     "torch": ".venv/bin/python -m pip install torch==2.13.0",  # also matches "PyTorch"
     "nbgrader": ".venv/bin/python -m pip install -e '.[test]'",
     "bubblewrap": "apt-get update && apt-get install -y bubblewrap",

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names for PyPI packages whose names differ there.
 CONDA_NAMES = {"build": "python-build"}
 # PyPI packages that conda-forge does not carry: environment.yml installs them with pip.
-PIP_ONLY = {"axe-playwright-python", "schedulefree", "prodigyopt"}
+PIP_ONLY = {"axe-playwright-python"}
 
 
 def _split(requirement):

@@ -285,13 +285,13 @@ NO_SCHEDULE_CASES = GOLDEN_NO_SCHEDULE["cases"]
 
 @pytest.fixture(scope="session")
 def reference_packages(live):
-    """schedulefree and prodigyopt (test extras; both run on PyTorch's CPU build)."""
+    """schedulefree and prodigyopt (the `reference` extra; both run on PyTorch's CPU build)."""
     try:
         return importlib.import_module("schedulefree"), importlib.import_module("prodigyopt")
     except ImportError:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("schedulefree and prodigyopt are required under CI=true (test extras)")
-        pytest.skip("schedulefree or prodigyopt missing: pip install -e '.[test]' after PyTorch")
+            pytest.fail("schedulefree and prodigyopt are required under CI=true: .ci/run")
+        pytest.skip("schedulefree or prodigyopt not installed: compared with stored values only")
 
 
 def run_ours_with_x(case, params, grads):
