@@ -53,6 +53,7 @@ __all__ = [
     "DigitsMLP",
     "digits_mlp",
     "sharpness",
+    "noise_scale_of",
     "BowlWithDip",
     "bowl_with_dip",
     "SteepBowl",
@@ -837,6 +838,34 @@ class DigitsMLP(Problem):
                 delta, r_delta = back * slope, r_back * slope + back * r_slope
         return hv
 
+    def per_example_grads(self, params, batch=None):
+        """The gradient of each example's own loss: shape (..., n, dim) for n examples.
+
+        The same backward pass as ``loss_and_grad`` without the mean over the batch: for example
+        i, dW_l,i = a_{l-1,i}^T delta_l,i (an outer product) and db_l,i = delta_l,i, where
+        delta is n times the batch's (the gradient of one example's loss, not of 1/n of it).
+        Their mean is ``grad(params, batch)``; their spread is the gradient noise (lecture 15).
+
+        >>> mlp = digits_mlp(hidden=4)
+        >>> g = mlp.per_example_grads(mlp.start, batch=np.arange(5))
+        >>> g.shape, bool(np.allclose(g.mean(axis=0), mlp.grad(mlp.start, batch=np.arange(5))))
+        ((5, 310), True)
+        """
+        params = self._params(params)
+        x, y = self._split(batch, "train")
+        layers = self.layers(params)
+        activations, logits = self._forward(layers, x)
+        delta = self._criterion(logits, y)[1] * len(x)  # each example's own d loss / d logits
+        grads = np.empty((*params.shape[:-1], len(x), self.dim))
+        grad_layers = self.layers(grads)  # views (..., n, fan_in, fan_out) and (..., n, fan_out)
+        for layer in reversed(range(len(layers))):
+            a, (W, _), (dW, db) = activations[layer], layers[layer], grad_layers[layer]
+            dW[...] = a[..., :, None] * delta[..., None, :]
+            db[...] = delta
+            if layer > 0:
+                delta = (delta @ np.swapaxes(W, -1, -2)) * self._act_grad(a)
+        return grads
+
     def accuracy(self, params, split="test"):
         """The fraction of images of ``split`` whose largest logit is the right digit."""
         x, y = self._split(None, split)
@@ -887,6 +916,24 @@ def sharpness(problem, params, iters=20, vectors=None, preconditioner=None, batc
         value = np.sum(vectors * hv, axis=-1)
         vectors = hv
     return value[()], vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+
+
+def noise_scale_of(per_example_grads):
+    """The gradient noise scale of a set of examples, from their gradients g_i (axis -2).
+
+        G = mean_i g_i,   tr(Sigma) = mean_i |g_i - G|^2,   B_noise = tr(Sigma) / |G|^2
+
+    McCandlish et al.'s (2018) simple noise scale, with the examples given as the whole
+    population (a mean, not an unbiased estimate): a mini-batch of B of them drawn with
+    replacement has a gradient whose noise tr(Sigma) / B equals the signal |G|^2 at B = B_noise.
+
+    >>> float(noise_scale_of(np.array([[1.0, 0.0], [3.0, 0.0]])))     # G = (2, 0); Sigma: 1
+    0.25
+    """
+    g = np.asarray(per_example_grads, dtype=float)
+    mean = g.mean(axis=-2)
+    trace = np.sum((g - mean[..., None, :]) ** 2, axis=-1).mean(axis=-1)
+    return (trace / np.sum(mean**2, axis=-1))[()]
 
 
 # --- landscapes that single lectures build on -------------------------------------------------
