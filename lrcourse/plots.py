@@ -582,10 +582,20 @@ def set_description(fig_or_ax, text):
     return fig
 
 
+# TeX commands said as words; any other command is said by its name (\\alpha: "alpha").
+_SPOKEN = {
+    **{"cdot": "times", "approx": "approximately", "infty": "infinity", "sqrt": "square root of"},
+    **{"le": "at most", "leq": "at most", "ge": "at least", "geq": "at least"},
+}
+
+
 def _plain(text):
-    """Mathtext as a screen reader can say it: "$\\eta_t$" -> "eta_t"."""
+    """Mathtext in words: "$\\eta_t \\approx 2/L$" -> "eta_t approximately 2/L"."""
     text = re.sub(r"\\(?:mathrm|text|mathbf|operatorname)\{([^}]*)\}", r"\1", text)
-    return re.sub(r"\s+", " ", re.sub(r"[${}]|\\(?=[A-Za-z])", "", text)).strip()
+    text = re.sub(r"\\[,;:! ]", " ", text)  # TeX's spaces
+    spoken = lambda m: f" {_SPOKEN.get(m[1], m[1].removeprefix('var'))} "  # noqa: E731
+    text = re.sub(r"\s+", " ", re.sub(r"[${}]", "", re.sub(r"\\([A-Za-z]+)", spoken, text)))
+    return re.sub(r"\s+(?=[_^)])|(?<=[(/])\s+", "", text).strip()
 
 
 def _series(ax):

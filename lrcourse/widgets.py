@@ -270,7 +270,7 @@ class Explorer(widgets.VBox):
         bundle["text/plain"] = f"{self.title} (run the notebook to move its controls)"
         # The still's text alternative, which the website shows as its alt text: what the
         # figure shows, and the status line, which says the outcome in words.
-        status = html.unescape(re.sub(r"<[^>]*>", "", self.status.value))
+        status = html.unescape(re.sub(r"<[^>]*>", "", self.status.value)).rstrip(".")
         alt = f"{self.title}: {plots.describe(self.figure)} Status: {status}. " + (
             "(A still image: run the notebook to move its controls.)"
         )

@@ -13,6 +13,12 @@ Chromium through Playwright. Each page must
 - for a lecture, show each explorer's still image with the note that its sliders move in Jupyter,
   and have a Binder launch button.
 
+Every page must also pass an accessibility audit (axe-core, the engine bundled with the
+axe-playwright-python package, so nothing is fetched): no serious or critical violation of WCAG
+2.1 A and AA; each formula must be exposed to screen readers as MathML (MathJax's AssistiveMML);
+and every image must have alt text, each figure the description stored with it (see
+docs/accessibility.md).
+
 The site's search must also find "bias correction", and the GitHub Pages workflow must publish
 what `make book` builds. Without Playwright, Chromium or Jupyter Book
 the test is skipped, except under ``CI=true``, where it fails (see tests/browser/chromium.py).
@@ -42,6 +48,7 @@ PAGES = [
     *(f"exercises/{path.stem}.html" for path in EXERCISES),
     "docs/grading.html",
     "docs/instructors.html",
+    "docs/accessibility.html",
     "genindex.html",
     "search.html",
 ]
@@ -271,6 +278,67 @@ def test_page(server, page, path):
     assert page.outside == [], f"requests outside the site: {page.outside}"
     assert page.failed == [], f"failed requests: {page.failed}"
     assert page.js_errors == [], "\n".join(page.js_errors)
+
+
+# What a screen reader gets for the math: MathJax 2's AssistiveMML puts a MathML copy of each
+# formula beside its visual rendering, which is hidden from assistive technology.
+MATH_FOR_SCREEN_READERS_JS = """() => {
+    const jax = Array.from(document.querySelectorAll(".MathJax"));
+    const exposed = jax.filter(el => {
+        const mathml = el.querySelector(".MJX_Assistive_MathML math");
+        const hidden = el.querySelector(":scope > [aria-hidden=true]")
+            || el.getAttribute("aria-hidden") === "true";
+        return mathml && mathml.textContent.trim() && hidden;
+    });
+    return {formulas: jax.length, exposed: exposed.length};
+}"""
+
+# Each image's alt text and the file it shows (myst-nb names a figure's file by its SHA-256).
+IMAGES_JS = """() => Array.from(document.images,
+    img => ({alt: img.getAttribute("alt"), file: img.src.split("/").pop().split(".")[0]}))"""
+
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_is_accessible(server, page, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(f"{server}/{path}")
+    page.evaluate(TYPESET_JS)  # audit the page as read: with its math typeset
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']}; {len(v['nodes'])} elements, first "
+        f"{v['nodes'][0]['target']}: {v['nodes'][0]['html'][:120]}"
+        for v in result.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
+    assert len(result.response["passes"]) > 10  # the audit did look at the page
+
+    math = page.evaluate(MATH_FOR_SCREEN_READERS_JS)
+    assert math["exposed"] == math["formulas"], "formulas without MathML for screen readers"
+    if path.startswith("notebooks/"):
+        assert math["formulas"] > 0
+
+    images = page.evaluate(IMAGES_JS)
+    assert all(image["alt"] and image["alt"].strip() for image in images), images
+    assert not [image for image in images if image["file"] in image["alt"]]  # not a file name
+    if path.startswith("notebooks/"):
+        notebook = REPO / "notebooks" / Path(path).with_suffix(".ipynb").name
+        stored = book_extension().stored_alt_texts(notebook)
+        shown = {image["file"]: image["alt"] for image in images}
+        assert {file: shown.get(file) for file in stored} == stored
+
+
+def book_extension():
+    """book/lrcourse_book.py, the site's Sphinx extension, as a module."""
+    spec = importlib.util.spec_from_file_location(
+        "lrcourse_book", REPO / "book" / "lrcourse_book.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_search_finds_bias_correction(server, page):
