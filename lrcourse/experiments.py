@@ -828,7 +828,7 @@ BASES = {
 }
 
 
-def _replicas(problem, lrs, seeds):
+def replicas(problem, lrs, seeds):
     """Starts of shape (len(lrs), seeds, dim): the digits network gets a fresh init per seed."""
     if problem.n_train is None:
         return np.broadcast_to(problem.start, (len(lrs), seeds, problem.dim))
@@ -849,7 +849,7 @@ def budget_race(problem, kind, lrs, budgets, seeds=4, seed=0):
     """
     lrs = np.asarray(lrs, dtype=float)
     column = lrs[:, None, None]  # one rate per row of (len(lrs), seeds) runs
-    starts = _replicas(problem, lrs, seeds)
+    starts = replicas(problem, lrs, seeds)
     scheduled, free = BASES[kind]
     out = {name: np.zeros((len(budgets), len(lrs))) for name in ("cosine", "linear", "wsd")}
     for i, total in enumerate(budgets):
@@ -947,9 +947,10 @@ class SchedulePaths(NamedTuple):
     loss_y: np.ndarray
 
 
-def schedule_free_paths(problem, steps, seed=0, **settings):
+def schedule_free_paths(problem, steps, seed=0, start=None, **settings):
     """Run Schedule-Free SGD (``settings``: lr, momentum, warmup_steps, ...) on a noisy problem
-    and keep z (the SGD steps), y (where gradients are taken) and x (their average).
+    and keep z (the SGD steps), y (where gradients are taken) and x (their average). ``start``
+    (default ``problem.start``) may hold several runs, shape (..., dim), e.g. one per rate.
 
     >>> q = noisy_quadratic(curvatures=[0.2, 1.0], sigma=0.5, start=[3.0, -2.0])
     >>> paths = schedule_free_paths(q, 200, lr=0.5)
@@ -959,7 +960,7 @@ def schedule_free_paths(problem, steps, seed=0, **settings):
     """
     rng = np.random.default_rng(seed)
     opt = optimizers.sgd_schedule_free(**settings)
-    params = np.array(problem.start, dtype=float)
+    params = np.array(problem.start if start is None else start, dtype=float)
     state = opt.init(params)
     z, y, x = [params], [params], [params]
     for _ in range(steps):

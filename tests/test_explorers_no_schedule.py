@@ -37,7 +37,9 @@ def test_the_explorer_reacts_to_every_slider():
         before = shown(explorer)
         explorer.controls[name].value = value
         assert explorer.error is None and shown(explorer) != before, name
-    assert explorer.status.value.startswith("lr = 0.05, momentum = 0.5, warmup 50 steps")
+    assert explorer.status.value.startswith(
+        "lr = 0.0477 (the nearest run), momentum = 0.5, warmup 50"
+    )
     assert "at x" in explorer.status.value and "at z" in explorer.status.value
 
 

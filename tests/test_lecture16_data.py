@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import record_lecture16 as record  # noqa: E402
 
 from lrcourse import optimizers  # noqa: E402
-from lrcourse.experiments import _replicas, losses_at, no_schedule_problem  # noqa: E402
+from lrcourse.experiments import losses_at, no_schedule_problem, replicas  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_the_schedule_free_sweep_on_the_quadratic_is_what_the_code_gives(stored)
     lrs, budgets = np.array(settings["lrs"]), settings["budgets"]
     q = no_schedule_problem()
     opt = optimizers.sgd_schedule_free(lr=lrs[:, None, None])
-    again = losses_at(opt, q, _replicas(q, lrs, settings["seeds"]), budgets).mean(-1)
+    again = losses_at(opt, q, replicas(q, lrs, settings["seeds"]), budgets).mean(-1)
     np.testing.assert_allclose(again, stored["quadratic"]["schedule_free"], rtol=1e-4)
 
 

@@ -60,4 +60,5 @@ def test_no_stored_errors_and_explorers_tagged(path):
 
 def test_every_lecture_of_the_syllabus_exists():
     numbers = {p.name[:2] for p in LECTURES}
-    assert numbers == {f"{n:02d}" for n in range(14)}, sorted(numbers)
+    # Parts I-IV (00-13) in full; Part V (14-17) lands lecture by lecture.
+    assert {f"{n:02d}" for n in range(14)} <= numbers <= {f"{n:02d}" for n in range(18)}, numbers

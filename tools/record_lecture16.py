@@ -20,12 +20,12 @@ import numpy as np  # noqa: E402
 
 from lrcourse import optimizers  # noqa: E402
 from lrcourse.experiments import (  # noqa: E402
-    _replicas,
     budget_race,
     losses_at,
     no_schedule_mlp,
     no_schedule_problem,
     prodigy_trace,
+    replicas,
 )
 from lrcourse.schedules import cosine_decay  # noqa: E402
 
@@ -58,7 +58,7 @@ def race(kind, lrs, budgets, seeds):
     p = problem(kind)
     out = {name: _round(x) for name, x in budget_race(p, kind, lrs, budgets, seeds).items()}
     column = np.array(lrs)[:, None, None]
-    starts = _replicas(p, lrs, seeds)
+    starts = replicas(p, lrs, seeds)
     base = optimizers.sgd if kind == "quadratic" else optimizers.adam
     extra = dict(momentum=0.9) if kind == "quadratic" else {}
     long = base(lr=cosine_decay(column, budgets[-1]), **extra)
@@ -70,7 +70,7 @@ def adam_sweep(kind, lrs, steps, seeds):
     """Adam at a constant rate and with a cosine, each rate of the grid: the sweep's best rate."""
     p = problem(kind)
     column = np.array(lrs)[:, None, None]
-    starts = _replicas(p, lrs, seeds)
+    starts = replicas(p, lrs, seeds)
     constant = losses_at(optimizers.adam(lr=column), p, starts, [steps])[0].mean(-1)
     cosine = losses_at(optimizers.adam(lr=cosine_decay(column, steps)), p, starts, [steps])
     return {"constant": _round(constant), "cosine": _round(cosine[0].mean(-1))}
@@ -79,7 +79,7 @@ def adam_sweep(kind, lrs, steps, seeds):
 def prodigy_runs(kind, steps, seeds):
     """Prodigy at lr = 1 (constant) and with a cosine multiplier, as its authors advise."""
     p = problem(kind)
-    starts = _replicas(p, [0], seeds)[0]
+    starts = replicas(p, [0], seeds)[0]
     out = {}
     for name, lr in [("constant", 1.0), ("cosine", cosine_decay(1.0, steps))]:
         trace = prodigy_trace(p, starts, steps, lr=lr)

@@ -8,12 +8,14 @@ The run is ``lrcourse.experiments.schedule_free_paths``; the optimizer is
 ``lrcourse.optimizers.sgd_schedule_free``.
 """
 
+import functools
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.lines import Line2D
 
 from lrcourse import plots
-from lrcourse.experiments import schedule_free_paths
+from lrcourse.experiments import SchedulePaths, schedule_free_paths
 from lrcourse.problems import noisy_quadratic
 from lrcourse.widgets import Explorer, figure, log_slider, log_y
 
@@ -28,15 +30,19 @@ def _problem():
 
 
 @plots.styled
-def schedule_free_explorer(steps=300, *, lr=0.5, momentum=0.9, warmup_steps=0):
+def schedule_free_explorer(steps=200, *, lr=0.5, momentum=0.9, warmup_steps=0):
     """Sliders for Schedule-Free SGD's rate, momentum (the interpolation weight of y) and warmup
     on a 2-D noisy quadratic: the three sequences' paths, and the loss at x and at y per step.
 
+    All 48 rates from 0.01 to 1.9 run in one batched computation whenever momentum or warmup
+    change; the rate slider shows the run nearest to its value.
+
     >>> explorer = schedule_free_explorer(steps=100)
     >>> explorer.status.value.split(";")[0]
-    'lr = 0.5, momentum = 0.9, warmup 0 steps'
+    'lr = 0.498 (the nearest run), momentum = 0.9, warmup 0 steps'
     """
     problem = _problem()
+    grid = np.geomspace(0.01, 1.9, 48)  # the rates run, log-spaced like the slider
     controls = {
         "lr": log_slider(lr, 0.01, 1.9),
         "momentum": widgets.FloatSlider(
@@ -61,9 +67,18 @@ def schedule_free_explorer(steps=300, *, lr=0.5, momentum=0.9, warmup_steps=0):
     ax_loss.legend(handles=proxies[1:], labels=["at y", "at x"], loc="upper right")
     tail = slice(steps // 2, None)
 
+    @functools.lru_cache(maxsize=8)
+    def sweep(momentum, warmup_steps):
+        """Every rate of the grid in one batched run: a move of the rate slider only redraws."""
+        with np.errstate(all="ignore"):  # a diverging run is reported in the status line
+            return schedule_free_paths(problem, steps, start=np.tile(problem.start, (len(grid), 1)),
+                                       lr=grid[:, None], momentum=momentum,
+                                       warmup_steps=warmup_steps)  # fmt: skip
+
     def draw(values):
-        with np.errstate(all="ignore"):  # a diverging run is reported below, not warned about
-            paths = schedule_free_paths(problem, steps, **values)
+        i = int(np.argmin(np.abs(np.log(grid / values["lr"]))))
+        runs = sweep(values["momentum"], values["warmup_steps"])
+        paths = SchedulePaths(*(a[:, i] for a in runs))
         for name, _, color in SEQUENCES:
             points = getattr(paths, name)
             ax_path.plot(points[:, 0], points[:, 1], color=plots.COLORS[color], lw=1,
@@ -72,7 +87,7 @@ def schedule_free_explorer(steps=300, *, lr=0.5, momentum=0.9, warmup_steps=0):
         ax_loss.plot(k, paths.loss_y, color=plots.COLORS[2], lw=1)
         ax_loss.plot(k, paths.loss_x, color=plots.COLORS[0])
         head = (
-            f"lr = {values['lr']:.3g}, momentum = {values['momentum']:.2g}, "
+            f"lr = {grid[i]:.3g} (the nearest run), momentum = {values['momentum']:.2g}, "
             f"warmup {values['warmup_steps']} steps"
         )
         if not np.all(np.isfinite(paths.loss_y)):
