@@ -94,6 +94,7 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
     d   = g + momentum * buf if nesterov else buf          (d = g when momentum = 0)
     params = params - lr * d
 
+    ``momentum`` may be a schedule too (cyclical momentum, ``schedules.one_cycle_momentum``).
     PyTorch: ``torch.optim.SGD`` (same names); Optax: ``sgd(learning_rate, momentum, nesterov)``
     (no dampening); Keras: ``SGD(learning_rate, momentum, nesterov)`` puts lr inside the buffer,
     which only agrees while lr is constant.
@@ -104,18 +105,19 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
     (array([0.8]), array([2.]))
     """
     lr = _lr(lr)
-    momentum = v.in_range("momentum", momentum, 0, 1)
+    cycled = callable(momentum)  # a schedule, such as one_cycle_momentum: read at every step
+    momentum = momentum if cycled else v.in_range("momentum", momentum, 0, 1)
     dampening = v.in_range("dampening", dampening, 0, 1, high_open=False)
     weight_decay = v.non_negative("weight_decay", weight_decay)
     nesterov = v.flag("nesterov", nesterov)
-    if nesterov and (np.any(momentum <= 0) or np.any(dampening != 0)):
+    if nesterov and ((not cycled and np.any(momentum <= 0)) or np.any(dampening != 0)):
         raise ValueError(
             f"nesterov=True needs momentum > 0 and dampening = 0, got momentum="
             f"{v._show(momentum)}, dampening={v._show(dampening)}"
         )
-    use_momentum = np.any(momentum != 0)
+    use_momentum = cycled or np.any(momentum != 0)
     # In a sweep, a run with momentum 0 is plain SGD, as in PyTorch: buf = g, undamped.
-    dampening = np.where(momentum == 0, 0.0, dampening)
+    dampening = dampening if cycled else np.where(momentum == 0, 0.0, dampening)
 
     def init(params):
         return SGDState(step=0, momentum_buffer=np.zeros_like(_params(params)))
@@ -125,7 +127,7 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         g = _l2(params, grads, weight_decay)
         buf = state.momentum_buffer
         if use_momentum:
-            mu = _cast(momentum, params)
+            mu = _cast(momentum(state.step) if cycled else momentum, params)
             if state.step == 0:
                 buf = g + 0 * mu  # PyTorch starts the buffer at g, undamped
             else:
@@ -327,7 +329,7 @@ def adam(
     params = params - lr * m_hat / (sqrt(v_hat) + eps)
     amsgrad: use max(v) over all steps so far in place of v (Reddi et al. 2018).
     decoupled_weight_decay: shrink params by (1 - lr * weight_decay) instead of adding the L2
-    gradient, which is AdamW (``adamw`` below).
+    gradient, which is AdamW (``adamw`` below). beta1 may be a schedule (cyclical momentum).
 
     Kingma and Ba (2015). PyTorch: ``torch.optim.Adam`` (with ``decoupled_weight_decay`` from
     2.6 on); Optax: ``adam(b1, b2, eps)``; Keras: ``Adam(epsilon=1e-7)``, which adds its
@@ -339,7 +341,8 @@ def adam(
     array([0.9, 1.1])
     """
     lr = _lr(lr)
-    beta1, beta2 = _betas(betas)
+    cycled = isinstance(betas, (tuple, list)) and len(betas) == 2 and callable(betas[0])
+    beta1, beta2 = _betas((0.0, betas[1]) if cycled else betas)  # a cycled beta1: a schedule
     eps = v.non_negative("eps", eps)
     weight_decay = v.non_negative("weight_decay", weight_decay)
     amsgrad = v.flag("amsgrad", amsgrad)
@@ -353,7 +356,8 @@ def adam(
         params = _params(params)
         t = state.step + 1
         step_lr, wd = _cast(lr(state.step), params), _cast(weight_decay, params)
-        b1, b2 = _cast(beta1, params), _cast(beta2, params)
+        b1 = _cast(betas[0](state.step) if cycled else beta1, params)
+        b2 = _cast(beta2, params)
         if decoupled_weight_decay:
             params = params * (1 - step_lr * wd)  # AdamW: shrink the weights, not the gradient
             g = _l2(params, grads, 0.0)

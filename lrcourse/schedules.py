@@ -32,6 +32,10 @@ __all__ = [
     "restart_position",
     "cyclic",
     "one_cycle",
+    "one_cycle_ends",
+    "phases",
+    "one_cycle_momentum",
+    "cyclic_momentum",
     "warmup_stable_decay",
     "join",
     "as_schedule",
@@ -321,8 +325,8 @@ def cyclic(base_lr, max_lr, step_size_up, step_size_down=None, mode="triangular"
     x = position within the cycle in [0, 1); r = up / (up + down)
     lr_t = base_lr + (max_lr - base_lr) * scale * (x / r if x <= r else (1 - x) / (1 - r))
 
-    PyTorch: ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down, mode, gamma)`` (set
-    ``cycle_momentum=False`` unless you want it to drive momentum too); Optax and Keras: none.
+    PyTorch: ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down, mode, gamma)``, which by
+    default also cycles the momentum (``cyclic_momentum``); Optax and Keras: none.
 
     >>> cyclic(0.1, 0.5, step_size_up=2)(np.arange(6)).round(4)
     array([0.1, 0.3, 0.5, 0.3, 0.1, 0.3])
@@ -377,7 +381,8 @@ def one_cycle(
     PyTorch: ``OneCycleLR`` extrapolates past its last phase at step T (with linear annealing the
     rate turns negative) and raises beyond it; here the rate holds at ``final`` from T - 1 on.
     PyTorch: ``OneCycleLR(max_lr, total_steps, pct_start, anneal_strategy, div_factor,
-    final_div_factor, three_phase, cycle_momentum=False)``; Optax: ``cosine_onecycle_schedule``
+    final_div_factor, three_phase)`` (its momentum: ``one_cycle_momentum``); Optax:
+    ``cosine_onecycle_schedule``
     (which peaks one step later); Keras: none.
 
     >>> schedule = one_cycle(1.0, total_steps=5, pct_start=0.4, anneal="linear")
@@ -393,19 +398,45 @@ def one_cycle(
     three_phase = v.flag("three_phase", three_phase)
     initial = max_lr / div_factor
     final = initial / final_div_factor
+    levels = [initial, max_lr, initial, final] if three_phase else [initial, max_lr, final]
+    return phases(levels, one_cycle_ends(total_steps, pct_start, three_phase), anneal)
+
+
+def one_cycle_ends(total_steps, pct_start, three_phase):
+    """The steps at which one-cycle's phases end: [p, T - 1], or [p, 2p - 1, T - 1] with three.
+
+    p = pct_start * T - 1 (PyTorch's ``OneCycleLR``; p need not be a whole step).
+
+    >>> one_cycle_ends(10, 0.3, three_phase=True)
+    [2.0, 4.0, 9]
+    """
     peak = float(pct_start) * total_steps - 1
     if three_phase:
         ends = [peak, 2 * float(pct_start) * total_steps - 2, total_steps - 1]
-        levels = [initial, max_lr, initial, final]
     else:
         ends = [peak, total_steps - 1]
-        levels = [initial, max_lr, final]
     if not all(b > a for a, b in zip([0.0, *ends], ends)):
         raise ValueError(
             f"pct_start={float(pct_start)} leaves a phase of no steps with total_steps="
             f"{total_steps}; allowed: pct_start * total_steps > 1"
             + (" and < total_steps / 2 + 0.5 with three_phase" if three_phase else "")
         )
+    return ends
+
+
+def phases(levels, ends, anneal="cos"):
+    """Move from ``levels[i]`` to ``levels[i + 1]`` during phase i, which ends at ``ends[i]``.
+
+    phase 0 runs from step 0 to ends[0], phase i from ends[i - 1] to ends[i]; within a phase
+    the value follows half a cosine (anneal="cos") or a line, and after ``ends[-1]`` it holds
+    the last level. The building block of ``one_cycle`` and ``one_cycle_momentum``.
+
+    >>> phases([0.0, 1.0, 0.0], [2, 4], anneal="linear")(np.arange(6))
+    array([0. , 0.5, 1. , 0.5, 0. , 0. ])
+    """
+    anneal = v.one_of("anneal", anneal, ("cos", "linear"))
+    if len(levels) != len(ends) + 1:
+        raise ValueError(f"levels must have one more entry than ends, got {levels} and {ends}")
 
     def interpolate(start, end, fraction):
         if anneal == "cos":
@@ -413,12 +444,83 @@ def one_cycle(
         return start + (end - start) * fraction
 
     def schedule(step):
-        t = np.minimum(v.steps(step), total_steps - 1)
-        lr = interpolate(levels[0], levels[1], t / ends[0])
+        t = np.minimum(v.steps(step), ends[-1])
+        value = interpolate(levels[0], levels[1], t / ends[0])
         for i in range(1, len(ends)):
             fraction = (t - ends[i - 1]) / (ends[i] - ends[i - 1])
-            lr = np.where(t > ends[i - 1], interpolate(levels[i], levels[i + 1], fraction), lr)
-        return lr[()]  # a NumPy float, not a 0-d array, for an int step
+            value = np.where(
+                t > ends[i - 1], interpolate(levels[i], levels[i + 1], fraction), value
+            )
+        return value[()]  # a NumPy float, not a 0-d array, for an int step
+
+    return schedule
+
+
+def one_cycle_momentum(
+    total_steps,
+    pct_start=0.3,
+    anneal="cos",
+    base_momentum=0.85,
+    max_momentum=0.95,
+    three_phase=False,
+):
+    """Cyclical momentum for ``one_cycle``: down while the rate goes up, and back (Smith 2018).
+
+    two phases:   max_momentum -> base_momentum -> max_momentum
+    three phases: max_momentum -> base_momentum -> max_momentum, then held
+    over the same phases as ``one_cycle(max_lr, total_steps, pct_start, anneal, three_phase)``.
+
+    A large rate with a large momentum adds up to too large a step; lowering the momentum while
+    the rate is high keeps their effective rate lr / (1 - momentum) in check. Pass it as
+    ``sgd(momentum=...)``, or as Adam's beta1, ``adam(betas=(schedule, 0.999))``.
+    PyTorch: ``OneCycleLR(..., cycle_momentum=True, base_momentum, max_momentum)``, which sets
+    the optimizer's momentum (or betas[0]) at every step.
+
+    >>> one_cycle_momentum(5, pct_start=0.4, anneal="linear")(np.arange(5)).round(3)
+    array([0.95 , 0.85 , 0.883, 0.917, 0.95 ])
+    """
+    total_steps = v.positive_int("total_steps", total_steps, minimum=2)
+    pct_start = v.in_range("pct_start", pct_start, 0, 1, low_open=True, high_open=True)
+    base_momentum = float(v.in_range("base_momentum", base_momentum, 0, 1))
+    max_momentum = float(v.in_range("max_momentum", max_momentum, 0, 1))
+    if max_momentum < base_momentum:
+        raise ValueError(
+            f"max_momentum must be >= base_momentum ({base_momentum}), got {max_momentum}"
+        )
+    three_phase = v.flag("three_phase", three_phase)
+    levels = [max_momentum, base_momentum, max_momentum] + [max_momentum] * three_phase
+    return phases(levels, one_cycle_ends(total_steps, pct_start, three_phase), anneal)
+
+
+def cyclic_momentum(
+    step_size_up,
+    step_size_down=None,
+    mode="triangular",
+    gamma=1.0,
+    base_momentum=0.8,
+    max_momentum=0.9,
+):
+    """Cyclical momentum for ``cyclic``: the same triangles, upside down (Smith 2018).
+
+    momentum_t = max_momentum - (max_momentum - base_momentum) * height_t * scale_t
+
+    with the height and scale of ``cyclic(base_lr, max_lr, step_size_up, step_size_down, mode,
+    gamma)``: the momentum is lowest where the rate is highest. PyTorch: ``CyclicLR(...,
+    cycle_momentum=True, base_momentum, max_momentum)`` (its default).
+
+    >>> cyclic_momentum(step_size_up=2)(np.arange(5)).round(3)
+    array([0.9 , 0.85, 0.8 , 0.85, 0.9 ])
+    """
+    base_momentum = float(v.in_range("base_momentum", base_momentum, 0, 1))
+    max_momentum = float(v.in_range("max_momentum", max_momentum, 0, 1))
+    if max_momentum < base_momentum:
+        raise ValueError(
+            f"max_momentum must be >= base_momentum ({base_momentum}), got {max_momentum}"
+        )
+    rising = cyclic(base_momentum, max_momentum, step_size_up, step_size_down, mode, gamma)
+
+    def schedule(step):
+        return base_momentum + max_momentum - rising(step)  # the same triangle, mirrored
 
     return schedule
 

@@ -32,6 +32,7 @@ _spec.loader.exec_module(record)
 
 GOLDEN_SCHEDULES = json.loads((REFERENCE / "golden_schedules.json").read_text())
 GOLDEN_OPTIMIZERS = json.loads((REFERENCE / "golden_optimizers.json").read_text())
+MOMENTUM_CASES = json.loads((REFERENCE / "golden_momentum.json").read_text())["cases"]
 SCHEDULE_CASES = [c for c in GOLDEN_SCHEDULES["cases"] if "metrics" not in c]
 PLATEAU_CASES = [c for c in GOLDEN_SCHEDULES["cases"] if "metrics" in c]
 OPTIMIZER_CASES = GOLDEN_OPTIMIZERS["cases"]
@@ -205,6 +206,53 @@ def test_optimizer_matches_torch_live(live, case, inputs):
         grads = rng.standard_t(3, (record.STEPS, 4)) * np.array([1e-3, 0.05, 1.0, 20.0])
     theirs = record.torch_optimizer(case, params, grads)
     np.testing.assert_allclose(run_ours(case, params, grads), theirs, rtol=OPTIMIZER_RTOL, atol=0)
+
+
+# --- cyclical momentum --------------------------------------------------------------------------
+
+
+def check_momentum(case, theirs):
+    """The momentum (or Adam's beta1) lrcourse's schedule gives, against what PyTorch set."""
+    ours = build(case["lrcourse"])(np.arange(case["steps"]))
+    np.testing.assert_allclose(ours, theirs, rtol=SCHEDULE_RTOL, atol=0)
+
+
+@pytest.mark.parametrize("case", MOMENTUM_CASES, ids=ids(MOMENTUM_CASES))
+def test_cyclical_momentum_matches_golden(case):
+    check_momentum(case, case["torch_momentum"])
+
+
+@pytest.mark.parametrize("case", MOMENTUM_CASES, ids=ids(MOMENTUM_CASES))
+def test_cyclical_momentum_matches_torch_live(live, case):
+    check_momentum(case, record.torch_momentum(case))
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_a_run_with_cyclical_momentum_matches_torch_live(live, optimizer):
+    """OneCycleLR(cycle_momentum=True) drives lr and momentum: 60 steps of the whole optimizer."""
+    steps, one = 60, {"total_steps": 60, "pct_start": 0.3}
+    params, grads = START[:4], GRADS[:steps, :4]
+    with record.float64() as torch:
+        param = torch.tensor(params, requires_grad=True)
+        if optimizer == "SGD":
+            theirs_opt = torch.optim.SGD([param], lr=0.1, momentum=0.9, nesterov=True)
+        else:
+            theirs_opt = torch.optim.Adam([param], lr=0.1)
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(theirs_opt, max_lr=0.1, **one)
+        for g in grads:
+            param.grad = torch.tensor(g)
+            theirs_opt.step()
+            scheduler.step()
+        theirs = param.detach().numpy()
+    lr, momentum = schedules.one_cycle(0.1, **one), schedules.one_cycle_momentum(**one)
+    if optimizer == "SGD":
+        opt = optimizers.sgd(lr=lr, momentum=momentum, nesterov=True)
+    else:
+        opt = optimizers.adam(lr=lr, betas=(momentum, 0.999))
+    x, state = params.copy(), opt.init(params)
+    for g in grads:
+        x, state = opt.step(x, g, state)
+    np.testing.assert_allclose(x, theirs, rtol=OPTIMIZER_RTOL, atol=0)
 
 
 def test_optimizer_grid_covers_the_options():

@@ -55,7 +55,8 @@ def catalogue(lr=0.1):
 
 NAMES = list(catalogue())
 # Tested by their doctests and in test_explorers_*: helpers and the schedules of single lectures.
-HELPERS = {"restart_position", "DECAYS", "stack", "warmup_decay", "inverse_sqrt"}
+HELPERS = {"restart_position", "DECAYS", "stack", "warmup_decay", "inverse_sqrt", "one_cycle_ends"}
+HELPERS |= {"phases", "one_cycle_momentum", "cyclic_momentum"}  # tested against PyTorch's momentum
 STEPS = np.arange(120)
 
 
@@ -63,7 +64,7 @@ STEPS = np.arange(120)
 
 
 def test_the_catalogue_covers_every_factory():
-    made = {schedule.__qualname__.split(".")[0] for schedule in catalogue().values()}
+    made = {name.split()[0] for name in catalogue()}  # "one_cycle linear three_phase": one_cycle
     factories = set(schedules.__all__) - {"as_schedule", "ReduceOnPlateau"} - HELPERS
     assert made == factories
 
@@ -443,3 +444,16 @@ def test_every_public_function_has_a_passing_doctest(module):
     assert public <= tested, f"no doctest: {sorted(public - tested)}"
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted >= len(public)
+
+
+def test_cyclical_momentum_mirrors_the_rate_and_checks_its_bounds():
+    lr = one_cycle(0.1, total_steps=50)(np.arange(50))
+    momentum = schedules.one_cycle_momentum(50)(np.arange(50))
+    assert np.argmin(momentum) == np.argmax(lr)  # lowest momentum where the rate peaks
+    assert momentum[0] == momentum[-1] == 0.95
+    tri = schedules.cyclic_momentum(step_size_up=5)(np.arange(20))
+    np.testing.assert_allclose(tri + cyclic(0.8, 0.9, step_size_up=5)(np.arange(20)), 1.7)
+    with pytest.raises(ValueError, match="max_momentum must be >= base_momentum"):
+        schedules.one_cycle_momentum(50, base_momentum=0.9, max_momentum=0.8)
+    with pytest.raises(ValueError, match="base_momentum must be"):
+        schedules.cyclic_momentum(5, base_momentum=1.5)

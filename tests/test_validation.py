@@ -598,12 +598,14 @@ def test_bad_input_gets_a_clear_value_error(call, fragments):
 def test_the_table_covers_every_factory_and_optimizer():
     tested = {row[0].split()[0] for row in TABLE}
     public = set(schedules.__all__) | set(optimizers.__all__)
-    helpers = {"as_schedule", "Optimizer", "restart_position", "DECAYS", "stack"}
+    helpers = {"as_schedule", "Optimizer", "restart_position", "DECAYS", "stack", "phases"}
+    helpers |= {"one_cycle_ends", "one_cycle_momentum", "cyclic_momentum"}
     assert public - helpers - {"warmup_decay", "inverse_sqrt"} <= tested, public - tested
     assert "schedule" in tested  # the step passed to a built schedule
 
 
-NOT_FACTORIES = {"as_schedule", "join", "restart_position", "DECAYS", "stack"}
+NOT_FACTORIES = {"as_schedule", "join", "restart_position", "DECAYS", "stack", "phases"}
+NOT_FACTORIES |= {"one_cycle_ends", "one_cycle_momentum", "cyclic_momentum"}  # no rate
 
 
 @pytest.mark.parametrize("factory", sorted(set(schedules.__all__) - NOT_FACTORIES))

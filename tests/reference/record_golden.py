@@ -23,6 +23,8 @@ test builds it. Files written (JSON, about 150 kB in all):
                             (schedulefree 1.4.1, prodigyopt 1.1.2, on the same torch and inputs):
                             the params after selected steps, and for schedule-free also the
                             evaluation point x that ``optimizer.eval()`` switches to
+    golden_momentum.json    cyclical momentum: the momentum (SGD) or betas[0] (Adam) that
+                            OneCycleLR and CyclicLR set at each step, with the lrcourse schedule
 """
 
 import contextlib
@@ -37,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 SCHEDULES_FILE = HERE / "golden_schedules.json"
 OPTIMIZERS_FILE = HERE / "golden_optimizers.json"
 NO_SCHEDULE_FILE = HERE / "golden_no_schedule.json"
+MOMENTUM_FILE = HERE / "golden_momentum.json"
 TORCH_VERSION = "2.13.0"
 REFERENCE_VERSIONS = {"schedulefree": "1.4.1", "prodigyopt": "1.1.2"}
 
@@ -649,6 +652,63 @@ def _optimizer_cases():
     ]
 
 
+def momentum_case(name, optimizer, torch, lrcourse, steps):
+    """Cyclical momentum: the value ``torch`` writes into the optimizer at steps 0 .. steps - 1."""
+    return {"name": name, "optimizer": optimizer, "torch": torch, "lrcourse": lrcourse,
+            "steps": steps}  # fmt: skip
+
+
+def _momentum_cases():
+    cases = []
+    for optimizer in ("SGD", "Adam"):
+        for three_phase, anneal, pct in ((False, "cos", 0.3), (True, "linear", 0.25)):
+            one = {"total_steps": 40, "pct_start": pct, "three_phase": three_phase}
+            cases.append(
+                momentum_case(
+                    f"{optimizer} + OneCycleLR(cycle_momentum=True, three_phase={three_phase}, "
+                    f"anneal_strategy={anneal!r})",
+                    optimizer,
+                    torch_spec(
+                        "OneCycleLR",
+                        max_lr=0.1,
+                        anneal_strategy=anneal,
+                        base_momentum=0.8,
+                        max_momentum=0.95,
+                        **one,
+                    ),
+                    ours(
+                        "one_cycle_momentum",
+                        anneal=anneal,
+                        base_momentum=0.8,
+                        max_momentum=0.95,
+                        **one,
+                    ),
+                    40,
+                )
+            )
+        for mode, gamma in (("triangular", 1.0), ("triangular2", 1.0), ("exp_range", 0.97)):
+            cases.append(
+                momentum_case(
+                    f"{optimizer} + CyclicLR(mode={mode!r}, cycle_momentum=True)",
+                    optimizer,
+                    torch_spec(
+                        "CyclicLR",
+                        base_lr=0.01,
+                        max_lr=0.1,
+                        step_size_up=4,
+                        step_size_down=6,
+                        mode=mode,
+                        gamma=gamma,
+                    ),
+                    ours(
+                        "cyclic_momentum", step_size_up=4, step_size_down=6, mode=mode, gamma=gamma
+                    ),
+                    45,
+                )
+            )
+    return cases
+
+
 def optimizer_inputs():
     """The start point (DIM,) and the random gradients (STEPS, DIM) shared by every case."""
     rng = np.random.default_rng(2013)
@@ -794,6 +854,24 @@ def torch_schedule(case):
     return [float(lr) for lr in lrs], error
 
 
+def torch_momentum(case):
+    """The momentum (SGD) or betas[0] (Adam) that the scheduler sets for steps 0, 1, ..."""
+    with float64() as torch:
+        param = torch.zeros(1, requires_grad=True)
+        if case["optimizer"] == "SGD":
+            optimizer = torch.optim.SGD([param], lr=0.1, momentum=0.9)
+        else:
+            optimizer = torch.optim.Adam([param], lr=0.1)
+        scheduler = make_scheduler(case["torch"], optimizer)
+        group, values = optimizer.param_groups[0], []
+        while len(values) < case["steps"]:
+            values.append(group["momentum"] if "momentum" in group else group["betas"][0])
+            optimizer.step()
+            if len(values) < case["steps"]:
+                scheduler.step()
+    return [float(value) for value in values]
+
+
 def torch_plateau(case):
     """ReduceLROnPlateau's lr before any metric, then after each ``step(metric)``."""
     with float64() as torch:
@@ -910,8 +988,17 @@ def main():
             case["reference_x"] = evaluated[CHECKPOINTS].tolist()
     meta = {**meta, **reference_versions()}
     _write(NO_SCHEDULE_FILE, meta, no_schedule_cases)
-    for path in (SCHEDULES_FILE, OPTIMIZERS_FILE, NO_SCHEDULE_FILE):
+    record_momentum(meta)
+    for path in (SCHEDULES_FILE, OPTIMIZERS_FILE, NO_SCHEDULE_FILE, MOMENTUM_FILE):
         print(f"wrote {path.relative_to(HERE.parents[1])} ({path.stat().st_size / 1e3:.0f} kB)")
+
+
+def record_momentum(meta):
+    """Write golden_momentum.json: the cyclical-momentum cases and what PyTorch set."""
+    cases = _momentum_cases()
+    for case in cases:
+        case["torch_momentum"] = torch_momentum(case)
+    _write(MOMENTUM_FILE, meta, cases)
 
 
 if __name__ == "__main__":
