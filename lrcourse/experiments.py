@@ -12,6 +12,8 @@ its explorer and the tests share it; the explorers in ``lrcourse.explorers`` onl
     track_sharpness, adam_preconditioner      lecture 14: training while measuring the sharpness
     edge_sweep                                lecture 14: the runs of the edge explorer
     steps_to_target                           lecture 15: steps to a target loss, tuned rate
+    quadratic_batch_sweep                     lecture 15: McCandlish et al.'s noisy quadratic
+    steps_to_target                           lecture 15: steps to a target loss, tuned rate
     losses_at, budget_race, eval_point        lecture 16: schedule-free against tuned schedules
     prodigy_trace, steps_to_reach             lecture 16: Prodigy's estimate of the rate
     schedule_free_paths                       lecture 16: the sequences z, y and x, for a picture
@@ -970,3 +972,120 @@ def schedule_free_paths(problem, steps, seed=0, start=None, **settings):
         x.append(state.x)
     z, y, x = np.array(z), np.array(y), np.array(x)
     return SchedulePaths(z, y, x, problem.loss(x), problem.loss(y))
+
+
+# --- lecture 15: batch size and the learning rate ----------------------------------------------
+
+
+def steps_to_target(opt, problem, target, max_steps, *, eval_every=5, seed=0):
+    """Train ``problem.start`` (one copy per run of ``opt``'s rates) on mini-batches until the
+    full training loss first reaches ``target``; returns (steps, run): the first step at which
+    any run got there (checked every ``eval_every`` steps) and which run it was.
+
+    The runs are the rates of one sweep, all on the same mini-batches (``train.minibatches``), so
+    the first to arrive is the best-tuned rate for this batch size: no later arrival can beat
+    it, and the loop stops there. (inf, -1) if none arrives within ``max_steps``.
+
+    >>> mlp = digits_mlp(hidden=8, batch_size=16)
+    >>> steps_to_target(optimizers.sgd(lr=np.array([[0.1], [0.5]])), mlp, 1.0, 500)
+    (45, 1)
+    """
+    runs = np.shape(opt.lr(0))[0] if np.ndim(opt.lr(0)) else 1
+    params = np.tile(problem.start, (runs, 1))
+    state = opt.init(params)
+    batches = minibatches(problem.n_train, problem.batch_size, np.random.default_rng(seed))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # diverging rates
+        for k in range(max_steps + 1):
+            if k % eval_every == 0:
+                arrived = np.flatnonzero(problem.loss(params) <= target)
+                if arrived.size:
+                    return k, int(arrived[0])
+            grads = problem.loss_and_grad(params, batch=next(batches))[1]
+            params, state = opt.step(params, grads, state)
+    return np.inf, -1
+
+
+class SchedulePaths(NamedTuple):
+    """Schedule-Free SGD's three sequences, each of shape (steps + 1, ..., dim), and the exact
+    loss at x and at y after every step (steps + 1, ...)."""
+
+    z: np.ndarray
+    y: np.ndarray
+    x: np.ndarray
+    loss_x: np.ndarray
+    loss_y: np.ndarray
+
+
+def schedule_free_paths(problem, steps, seed=0, start=None, **settings):
+    """Run Schedule-Free SGD (``settings``: lr, momentum, warmup_steps, ...) on a noisy problem
+    and keep z (the SGD steps), y (where gradients are taken) and x (their average). ``start``
+    (default ``problem.start``) may hold several runs, shape (..., dim), e.g. one per rate.
+
+    >>> q = noisy_quadratic(curvatures=[0.2, 1.0], sigma=0.5, start=[3.0, -2.0])
+    >>> paths = schedule_free_paths(q, 200, lr=0.5)
+    >>> noisy_sgd = q.loss(paths.z[100:]).mean()              # z alone: SGD at a constant rate
+    >>> paths.x.shape, bool(paths.loss_x[100:].mean() < noisy_sgd / 3)   # the average: far lower
+    ((201, 2), True)
+    """
+    rng = np.random.default_rng(seed)
+    opt = optimizers.sgd_schedule_free(**settings)
+    params = np.array(problem.start if start is None else start, dtype=float)
+    state = opt.init(params)
+    z, y, x = [params], [params], [params]
+    for _ in range(steps):
+        params, state = opt.step(params, problem.grad(params, rng=rng), state)
+        z.append(state.z)
+        y.append(params)
+        x.append(state.x)
+    z, y, x = np.array(z), np.array(y), np.array(x)
+    return SchedulePaths(z, y, x, problem.loss(x), problem.loss(y))
+
+
+class BatchSweep(NamedTuple):
+    """SGD on the noisy quadratic of ``quadratic_batch_sweep``, every (rate, batch size) pair.
+
+    lrs (n_lr,), batch_sizes (n_b,)   the grid
+    loss    (n_lr, n_b, steps + 1)    the loss per step, averaged over the repeats
+    steps   (n_lr, n_b)               the first step with mean loss <= target (inf: never)
+    """
+
+    lrs: np.ndarray
+    batch_sizes: np.ndarray
+    loss: np.ndarray
+    steps: np.ndarray
+    target: float
+
+
+@functools.lru_cache(maxsize=4)
+def quadratic_batch_sweep(lrs, batch_sizes, target=0.02, steps=800, dim=8, sigma=0.5, reps=8):
+    """McCandlish et al.'s model problem: SGD on a quadratic with mini-batch gradient noise.
+
+        f(x) = 1/2 sum_i c_i x_i^2,   g = c x + (sigma / sqrt(B)) xi,   xi ~ N(0, I)
+
+    with curvatures c from 1 down to 0.1 (``dim`` of them, log-spaced) and B examples of noise
+    sigma each.
+    Every rate of ``lrs`` with every batch size of ``batch_sizes`` (tuples), ``reps`` repeats
+    each, from x = (1, ..., 1), all in one array computation; cached. Small batches need small
+    rates to get under the noise floor, so they need many steps; large batches are held back by
+    the stability limit lr < 2 / c_max = 2 and the slowest curvature instead, and a larger batch
+    no longer helps.
+
+    >>> sweep = quadratic_batch_sweep((0.1, 1.0), (1, 64), steps=200)
+    >>> sweep.steps.tolist()           # rates 0.1 and 1.0 (rows) at batch sizes 1 and 64
+    [[inf, 87.0], [inf, 14.0]]
+    """
+    lrs, sizes = np.array(lrs, dtype=float), np.array(batch_sizes, dtype=float)
+    rng = np.random.default_rng(0)
+    c = np.geomspace(1.0, 0.1, dim)
+    x = np.ones((len(lrs), len(sizes), reps, dim))
+    scale = (sigma / np.sqrt(sizes))[:, None, None]
+    lr = lrs[:, None, None, None]
+    loss = [0.5 * np.sum(c * x**2, axis=-1).mean(axis=-1)]
+    with np.errstate(over="ignore", invalid="ignore"):  # rates above 2 diverge
+        for _ in range(steps):
+            x = x - lr * (c * x + scale * rng.standard_normal(x.shape))
+            loss.append(0.5 * np.sum(c * x**2, axis=-1).mean(axis=-1))
+    loss = np.moveaxis(np.array(loss), 0, -1)
+    below = loss <= target
+    first = np.where(below.any(axis=-1), np.argmax(below, axis=-1), np.inf)
+    return BatchSweep(lrs, sizes, loss, first.astype(float), target)

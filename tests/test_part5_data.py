@@ -57,3 +57,28 @@ def test_the_edge_file_is_complete_and_small(edge):
         assert len(as_array(edge[name]["loss"]).T) == settings["steps"] + 1
         assert edge[name]["sharpness_steps"][-1] == settings["steps"]
     assert record_part5.EDGE_FILE.stat().st_size < 400_000
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return json.loads(record_part5.BATCH_FILE.read_text())
+
+
+def test_the_batch_file_records_its_settings_and_every_batch_size(batch):
+    settings = batch["settings"]
+    assert settings == json.loads(json.dumps(record_part5.BATCH))
+    for name in ("sgd", "adam"):
+        assert len(batch[name]["steps"]) == len(settings["batch_sizes"])
+        assert all(len(row) == len(settings["seeds"]) for row in batch[name]["steps"])
+
+
+def test_a_stored_steps_to_target_point_is_what_the_code_measures(batch):
+    # The largest batch is the cheapest to re-run: SGD at B = 256, the first mini-batch order.
+    settings = batch["settings"]
+    steps, best = record_part5.batch_runs(
+        "sgd", settings["sgd_lrs"], [256], settings["seeds"][:1], settings["target"],
+        settings["max_steps"],
+    )  # fmt: skip
+    row = settings["batch_sizes"].index(256)
+    assert steps[0][0] == batch["sgd"]["steps"][row][0]
+    assert best[0][0] == batch["sgd"]["best_lr"][row][0]

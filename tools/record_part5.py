@@ -22,11 +22,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before NumPy loads its BLAS: re
 import numpy as np  # noqa: E402
 
 from lrcourse import optimizers, schedules  # noqa: E402
-from lrcourse.experiments import adam_preconditioner, track_sharpness  # noqa: E402
+from lrcourse.experiments import (  # noqa: E402
+    adam_preconditioner,
+    steps_to_target,
+    track_sharpness,
+)
 from lrcourse.problems import digits_mlp  # noqa: E402
+from lrcourse.train import run  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "notebooks" / "data"
 EDGE_FILE = DATA / "14_edge_of_stability.json"
+BATCH_FILE = DATA / "15_batch_size.json"
 
 # Lecture 14: one network, full batch, squared error (Cohen et al. 2021 train with it too).
 MLP = dict(hidden=32, criterion="squared_error", batch_size=None)
@@ -109,13 +115,79 @@ def record_edge(steps=None):
     return out
 
 
+# Lecture 15: steps to a target training loss against batch size, each batch size at the best
+# rate of a grid (a factor sqrt(2) apart), for SGD and Adam, over two mini-batch orders (seeds).
+BATCH = {
+    "target": 0.1,
+    "batch_sizes": [2, 4, 8, 16, 32, 64, 128, 256],
+    "seeds": [0, 1],
+    "max_steps": 6000,
+    "sgd_lrs": np.geomspace(0.03, 0.03 * 2**5.5, 12).round(6).tolist(),
+    "adam_lrs": np.geomspace(1e-3, 1e-3 * 2**6, 13).round(8).tolist(),
+    "warmup": dict(batch_size=256, lrs=[1.0, 2.0, 4.0], warmup_steps=50, steps=300),
+}
+
+
+def batch_runs(name, lrs, batch_sizes, seeds, target, max_steps):
+    """(steps, best rate) per batch size and seed, for SGD ("sgd") or Adam ("adam")."""
+    make = {"sgd": optimizers.sgd, "adam": optimizers.adam}[name]
+    steps, best = [], []
+    for batch_size in batch_sizes:
+        mlp = digits_mlp(batch_size=batch_size)
+        row = [steps_to_target(make(lr=np.array(lrs)[:, None]), mlp, target, max_steps, seed=s)
+               for s in seeds]  # fmt: skip
+        steps.append([k for k, _ in row])
+        best.append([lrs[i] if i >= 0 else None for _, i in row])
+        print(f"{name} B = {batch_size}: {steps[-1]}", file=sys.stderr, flush=True)
+    return steps, best
+
+
+def warmup_large_batch(batch_size, lrs, warmup_steps, steps):
+    """SGD at each rate with and without a linear warmup: the full training loss per step."""
+    mlp = digits_mlp(batch_size=batch_size)
+    lrs = np.array(lrs)
+    out = {}
+    for warm in (0, warmup_steps):
+        schedule = schedules.constant(lrs[:, None])
+        if warm:
+            schedule = schedules.linear_warmup(schedule, warm)
+        h = run(optimizers.sgd(lr=schedule), mlp, np.tile(mlp.start, (len(lrs), 1)), steps,
+                eval_every=10, record_params=False)  # fmt: skip
+        out[str(warm)] = _round(h.metrics["train_loss"].T)
+    out["eval_steps"] = h.eval_steps.tolist()
+    return out
+
+
+def record_batch(max_steps=None):
+    """Every lecture-15 experiment; ``max_steps`` cuts each short (the test's quick re-run)."""
+    settings = {**BATCH, "max_steps": max_steps or BATCH["max_steps"]}
+    out = {"meta": {"numpy": np.__version__}, "settings": settings}
+    for name in ("sgd", "adam"):
+        out[name] = dict(
+            zip(
+                ("steps", "best_lr"),
+                batch_runs(
+                    name,
+                    settings[f"{name}_lrs"],
+                    settings["batch_sizes"],
+                    settings["seeds"],
+                    settings["target"],
+                    settings["max_steps"],
+                ),
+            )  # fmt: skip
+        )
+    out["warmup"] = warmup_large_batch(**settings["warmup"])
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("lecture", choices=["14"])
-    parser.parse_args()
+    parser.add_argument("lecture", choices=["14", "15"])
+    lecture = parser.parse_args().lecture
     DATA.mkdir(exist_ok=True)
-    EDGE_FILE.write_text(json.dumps(record_edge(), separators=(",", ":")) + "\n")
-    print(f"wrote {EDGE_FILE} ({EDGE_FILE.stat().st_size / 1e3:.0f} kB)")
+    path, record = (EDGE_FILE, record_edge) if lecture == "14" else (BATCH_FILE, record_batch)
+    path.write_text(json.dumps(record(), separators=(",", ":")) + "\n")
+    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
 
 
 if __name__ == "__main__":
