@@ -9,7 +9,10 @@ each one, runs all cells and checks that
 - no cell fails or writes to stderr, and the page logs no JavaScript errors;
 - every widget output displays a live widget, none shows "Error displaying widget" or "model
   not found";
-- in every explorer, dragging the first slider changes the readout, the picture and the status.
+- in every explorer, dragging the first slider changes the readout, the picture and the status,
+  and every control has a visible label;
+- from the keyboard alone: in each core explorer, the first slider takes focus and the arrow keys
+  move it, and the picture and status follow (WCAG 2.1.1; see docs/accessibility.md).
 
 Chromium is Debian's (``apt-get install -y chromium``), driven by Python Playwright; set
 ``CHROMIUM`` to use another binary. Without them the test is skipped, except under ``CI=true``,
@@ -28,9 +31,11 @@ from browser.notebook import (
     drag_first_slider,
     open_lab,
     open_notebook,
+    press_on_first_slider,
     rendered_widgets,
     run_all,
     shown,
+    unlabelled_controls,
     wait_for,
     widget_trouble,
 )
@@ -112,6 +117,7 @@ def test_notebook_runs_and_its_explorers_respond(lab, page, notebook):
         explorer = explorers.nth(i)
         before = shown(explorer)
         assert before[0], f"explorer {i} shows no figure"
+        assert unlabelled_controls(explorer) == [], f"explorer {i}: controls without a label"
         readout_before, readout_after = drag_first_slider(page, explorer)
         assert readout_after != readout_before, f"explorer {i}: the slider did not move"
         # The picture and the status line are separate messages: wait for both.
@@ -119,4 +125,22 @@ def test_notebook_runs_and_its_explorers_respond(lab, page, notebook):
                  f"explorer {i} to show a new picture and status")  # fmt: skip
 
     assert widget_trouble(page) == []
+    assert page.js_errors == [], "\n".join(page.js_errors)
+
+
+def test_sliders_move_from_the_keyboard(lab, page):
+    open_notebook(page, f"notebooks/{FIXTURE.name}")
+    state = run_all(page)
+    assert state["errors"] == [], "\n".join(state["errors"])
+    wait_for(lambda: rendered_widgets(page) == state["widgets"], 30, "the explorers to display")
+    explorers = page.locator(".jp-OutputArea-output .lrcourse-explorer")
+    assert explorers.count() == 3
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        before = shown(explorer)
+        readout_before, readout_after = press_on_first_slider(page, explorer, "ArrowRight")
+        assert readout_after != readout_before, f"explorer {i}: the arrow keys did not move it"
+        wait_for(lambda e=explorer, old=before: all(map(str.__ne__, shown(e), old)), 15,
+                 f"explorer {i} to follow the keyboard")  # fmt: skip
+        assert press_on_first_slider(page, explorer, "ArrowLeft")[1] == readout_before
     assert page.js_errors == [], "\n".join(page.js_errors)

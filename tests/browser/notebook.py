@@ -159,3 +159,37 @@ def shown(explorer):
         explorer.locator("img").first.get_attribute("src"),
         explorer.locator(".widget-html-content").last.inner_text(),
     )
+
+
+def press_on_first_slider(page, explorer, key="ArrowRight", times=5):
+    """Focus the handle of the explorer's first slider, as Tab would, and press ``key``
+    ``times`` times, each a slider step; returns the readouts before and after."""
+    slider = explorer.locator(".widget-slider").first
+    slider.scroll_into_view_if_needed()
+    readout = slider.locator(".widget-readout")
+    before = readout.inner_text()
+    handle = slider.locator(".noUi-handle")
+    assert handle.get_attribute("tabindex") == "0", "the slider cannot take keyboard focus"
+    handle.focus()
+    assert handle.evaluate("el => el === document.activeElement")
+    for _ in range(times):
+        page.keyboard.press(key)
+    return before, readout.inner_text()
+
+
+# The controls of an explorer (sliders, menus, checkboxes) that show no label text beside them;
+# those not shown at all (in a tab not selected) are judged when their tab is.
+UNLABELLED_JS = """explorer => Array.from(
+    explorer.querySelectorAll(".widget-slider, .widget-dropdown, .widget-checkbox"),
+    control => {
+        if (control.offsetWidth === 0) return null;
+        // A slider's description is a .widget-label; a checkbox's, the text after its box.
+        const labels = control.querySelectorAll(".widget-label, .widget-label-basic span");
+        const visible = Array.from(labels).some(l => l.offsetWidth > 0 && l.textContent.trim());
+        return visible ? null : control.outerHTML.slice(0, 200);
+    }).filter(Boolean)"""
+
+
+def unlabelled_controls(explorer):
+    """Every control of the explorer without a visible label (their HTML, shortened)."""
+    return explorer.evaluate(UNLABELLED_JS)
