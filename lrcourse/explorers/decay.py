@@ -112,6 +112,11 @@ def race_explorer(*entries, problem=None, horizon=2000):
     lw._log_y(ax_lr)
     _loss_panel(ax_loss, "SGD on the noisy quadratic")
     ax_loss.set_xlim(0, horizon)
+    # Fixed y-limits: limits that follow the curves would redraw the whole figure on some moves
+    # (300 ms), where a repaint of the curves alone takes a few tens of ms.
+    ax_lr.set_ylim(1e-6, 2.0)
+    start = float(problem.loss(problem.start))
+    ax_loss.set_ylim(start * 1e-7, start * 10)
     colors = dict(zip(factories, plots.COLORS))
     # One legend, drawn once with the static parts (a legend redrawn on every move would cost
     # more than everything else); the status line says which run diverged, if one does.
