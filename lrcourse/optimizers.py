@@ -496,7 +496,7 @@ def _schedule_free(params, direction, state, lr_t, beta, weight_decay, r, weight
     """One schedule-free update from the step direction taken at y = params."""
     c, weight_sum, lr_max = averaging_weight(state.step, lr_t, state, r, weight_lr_power)
     c, b, lr_t = (_cast(x, params) for x in (c, beta, lr_t))
-    direction = direction + _cast(weight_decay, params) * params  # decay taken at y
+    direction = _l2(params, direction, weight_decay)  # the decay is taken at y
     z = state.z - lr_t * direction
     x = (1 - c) * state.x + c * z
     y = (1 - b) * z + b * x  # the next gradient is taken here
