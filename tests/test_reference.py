@@ -461,13 +461,13 @@ def test_no_schedule_golden_file_records_the_reference_versions():
     assert json.loads(json.dumps(record._no_schedule_cases())) == stored
 
 
-def test_reference_versions_are_the_pinned_test_extras():
+def test_reference_versions_are_the_pinned_reference_extra():
     import tomllib
 
     extras = tomllib.loads((REFERENCE.parents[1] / "pyproject.toml").read_text())
-    test = extras["project"]["optional-dependencies"]["test"]
+    reference = extras["project"]["optional-dependencies"]["reference"]
     for package, version in record.REFERENCE_VERSIONS.items():
-        assert f"{package}=={version}" in test, package
+        assert f"{package}=={version}" in reference, package
 
 
 # --- the stored values themselves ----------------------------------------------------------------
