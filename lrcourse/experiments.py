@@ -11,9 +11,8 @@ its explorer and the tests share it; the explorers in ``lrcourse.explorers`` onl
     plateau_trace, example_curve              lecture 11: reduce-on-plateau, replayed
     track_sharpness, adam_preconditioner      lecture 14: training while measuring the sharpness
     edge_sweep                                lecture 14: the runs of the edge explorer
-    steps_to_target                           lecture 15: steps to a target loss, tuned rate
+    steps_to_loss                             lecture 15: steps to a target loss, tuned rate
     quadratic_batch_sweep                     lecture 15: McCandlish et al.'s noisy quadratic
-    steps_to_target                           lecture 15: steps to a target loss, tuned rate
     losses_at, budget_race, eval_point        lecture 16: schedule-free against tuned schedules
     prodigy_trace, steps_to_reach             lecture 16: Prodigy's estimate of the rate
     schedule_free_paths                       lecture 16: the sequences z, y and x, for a picture
@@ -910,7 +909,7 @@ def steps_to_reach(trace, fraction=0.5):
 # --- lecture 15: batch size and the learning rate ----------------------------------------------
 
 
-def steps_to_target(opt, problem, target, max_steps, *, eval_every=5, seed=0):
+def steps_to_loss(opt, problem, target, max_steps, *, eval_every=5, seed=0):
     """Train ``problem.start`` (one copy per run of ``opt``'s rates) on mini-batches until the
     full training loss first reaches ``target``; returns (steps, run): the first step at which
     any run got there (checked every ``eval_every`` steps) and which run it was.
@@ -920,74 +919,7 @@ def steps_to_target(opt, problem, target, max_steps, *, eval_every=5, seed=0):
     it, and the loop stops there. (inf, -1) if none arrives within ``max_steps``.
 
     >>> mlp = digits_mlp(hidden=8, batch_size=16)
-    >>> steps_to_target(optimizers.sgd(lr=np.array([[0.1], [0.5]])), mlp, 1.0, 500)
-    (45, 1)
-    """
-    runs = np.shape(opt.lr(0))[0] if np.ndim(opt.lr(0)) else 1
-    params = np.tile(problem.start, (runs, 1))
-    state = opt.init(params)
-    batches = minibatches(problem.n_train, problem.batch_size, np.random.default_rng(seed))
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # diverging rates
-        for k in range(max_steps + 1):
-            if k % eval_every == 0:
-                arrived = np.flatnonzero(problem.loss(params) <= target)
-                if arrived.size:
-                    return k, int(arrived[0])
-            grads = problem.loss_and_grad(params, batch=next(batches))[1]
-            params, state = opt.step(params, grads, state)
-    return np.inf, -1
-
-
-class SchedulePaths(NamedTuple):
-    """Schedule-Free SGD's three sequences, each of shape (steps + 1, ..., dim), and the exact
-    loss at x and at y after every step (steps + 1, ...)."""
-
-    z: np.ndarray
-    y: np.ndarray
-    x: np.ndarray
-    loss_x: np.ndarray
-    loss_y: np.ndarray
-
-
-def schedule_free_paths(problem, steps, seed=0, start=None, **settings):
-    """Run Schedule-Free SGD (``settings``: lr, momentum, warmup_steps, ...) on a noisy problem
-    and keep z (the SGD steps), y (where gradients are taken) and x (their average). ``start``
-    (default ``problem.start``) may hold several runs, shape (..., dim), e.g. one per rate.
-
-    >>> q = noisy_quadratic(curvatures=[0.2, 1.0], sigma=0.5, start=[3.0, -2.0])
-    >>> paths = schedule_free_paths(q, 200, lr=0.5)
-    >>> noisy_sgd = q.loss(paths.z[100:]).mean()              # z alone: SGD at a constant rate
-    >>> paths.x.shape, bool(paths.loss_x[100:].mean() < noisy_sgd / 3)   # the average: far lower
-    ((201, 2), True)
-    """
-    rng = np.random.default_rng(seed)
-    opt = optimizers.sgd_schedule_free(**settings)
-    params = np.array(problem.start if start is None else start, dtype=float)
-    state = opt.init(params)
-    z, y, x = [params], [params], [params]
-    for _ in range(steps):
-        params, state = opt.step(params, problem.grad(params, rng=rng), state)
-        z.append(state.z)
-        y.append(params)
-        x.append(state.x)
-    z, y, x = np.array(z), np.array(y), np.array(x)
-    return SchedulePaths(z, y, x, problem.loss(x), problem.loss(y))
-
-
-# --- lecture 15: batch size and the learning rate ----------------------------------------------
-
-
-def steps_to_target(opt, problem, target, max_steps, *, eval_every=5, seed=0):
-    """Train ``problem.start`` (one copy per run of ``opt``'s rates) on mini-batches until the
-    full training loss first reaches ``target``; returns (steps, run): the first step at which
-    any run got there (checked every ``eval_every`` steps) and which run it was.
-
-    The runs are the rates of one sweep, all on the same mini-batches (``train.minibatches``), so
-    the first to arrive is the best-tuned rate for this batch size: no later arrival can beat
-    it, and the loop stops there. (inf, -1) if none arrives within ``max_steps``.
-
-    >>> mlp = digits_mlp(hidden=8, batch_size=16)
-    >>> steps_to_target(optimizers.sgd(lr=np.array([[0.1], [0.5]])), mlp, 1.0, 500)
+    >>> steps_to_loss(optimizers.sgd(lr=np.array([[0.1], [0.5]])), mlp, 1.0, 500)
     (45, 1)
     """
     runs = np.shape(opt.lr(0))[0] if np.ndim(opt.lr(0)) else 1

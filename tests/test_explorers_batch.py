@@ -4,20 +4,20 @@ import numpy as np
 import pytest
 from explorer_helpers import median_update_ms, shown
 
-from lrcourse.experiments import quadratic_batch_sweep, steps_to_target
+from lrcourse.experiments import quadratic_batch_sweep, steps_to_loss
 from lrcourse.explorers.batch import EXPLORERS, batch_explorer
 from lrcourse.optimizers import sgd
 from lrcourse.problems import digits_mlp
 from lrcourse.widgets import all_explorers
 
 
-def test_steps_to_target_is_the_first_arrival_of_any_rate():
+def test_steps_to_loss_is_the_first_arrival_of_any_rate():
     mlp = digits_mlp(hidden=8, batch_size=16)
     lrs = np.array([[0.05], [0.2], [0.8]])
-    k, i = steps_to_target(sgd(lr=lrs), mlp, 1.0, 1000, eval_every=1)
-    alone = [steps_to_target(sgd(lr=lr[0]), mlp, 1.0, 1000, eval_every=1)[0] for lr in lrs]
+    k, i = steps_to_loss(sgd(lr=lrs), mlp, 1.0, 1000, eval_every=1)
+    alone = [steps_to_loss(sgd(lr=lr[0]), mlp, 1.0, 1000, eval_every=1)[0] for lr in lrs]
     assert k == min(alone) and i == int(np.argmin(alone))
-    assert steps_to_target(sgd(lr=1e-4), mlp, 1.0, 20) == (np.inf, -1)
+    assert steps_to_loss(sgd(lr=1e-4), mlp, 1.0, 20) == (np.inf, -1)
 
 
 def test_the_quadratic_sweep_shows_perfect_scaling_then_a_plateau():

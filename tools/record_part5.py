@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from lrcourse import optimizers, schedules  # noqa: E402
 from lrcourse.experiments import (  # noqa: E402
     adam_preconditioner,
-    steps_to_target,
+    steps_to_loss,
     track_sharpness,
 )
 from lrcourse.problems import digits_mlp  # noqa: E402
@@ -134,7 +134,7 @@ def batch_runs(name, lrs, batch_sizes, seeds, target, max_steps):
     steps, best = [], []
     for batch_size in batch_sizes:
         mlp = digits_mlp(batch_size=batch_size)
-        row = [steps_to_target(make(lr=np.array(lrs)[:, None]), mlp, target, max_steps, seed=s)
+        row = [steps_to_loss(make(lr=np.array(lrs)[:, None]), mlp, target, max_steps, seed=s)
                for s in seeds]  # fmt: skip
         steps.append([k for k, _ in row])
         best.append([lrs[i] if i >= 0 else None for _, i in row])
