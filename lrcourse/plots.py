@@ -157,7 +157,10 @@ def distinguish(ax):
     if len({line.get_label() for line in series}) <= FEW:
         return ax
     for k, line in enumerate(series):
-        if line.get_marker() in ("None", "", " ", None, "."):
+        if line.get_marker() == ".":  # a path's dot at every step: keep one at every step
+            line.set_marker(MARKERS[k % len(MARKERS)])
+            line.set_markersize(3.5)
+        elif line.get_marker() in ("None", "", " ", None):
             line.set_marker(MARKERS[k % len(MARKERS)])
             line.set_markersize(5)
             line.set_markevery(max(1, len(line.get_xdata()) // 10))

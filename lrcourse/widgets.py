@@ -747,6 +747,8 @@ def optimizer_race(problem=None, entries=None, steps=100, *, lr_range=(1e-4, 10.
             color = plots.COLORS[i % len(plots.COLORS)]
             plots.trajectory(ax_path, history, label=label, color=color, bounds=bounds)
             plots.loss_curve(ax_loss, history, label=label, color=color, min_loss=min_loss)
+        plots.distinguish(ax_path)  # beyond three racers, markers as well as colours
+        plots.distinguish(ax_loss)
         ax_path.legend(loc="upper right", frameon=True)
         return "; ".join(f"{label}: {_outcome(h)}" for label, h in histories.items())
 

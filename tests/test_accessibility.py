@@ -146,6 +146,21 @@ def test_highlighted_source_and_error_text_have_aa_contrast():
     assert contrast("#AA22FF", "#f3f4f5") < 4.5  # Pygments' default purple, which axe flagged
 
 
+def test_an_optimizer_race_of_four_also_differs_by_marker():
+    from lrcourse.optimizers import sgd
+    from lrcourse.problems import quadratic
+    from lrcourse.widgets import optimizer_race
+
+    entries = {f"lr {lr}": (sgd, {"lr": lr}) for lr in (0.01, 0.03, 0.05, 0.09)}
+    race = optimizer_race(quadratic(condition=20.0), entries, steps=30)
+    path, loss = race.figure.axes
+    for ax in (path, loss):
+        assert len({marker for _, marker, _ in _looks(ax)}) == 4
+    legend = [handle.get_marker() for handle in path.get_legend().legend_handles]
+    assert set(legend) >= {marker for _, marker, _ in _looks(path)}
+    race.close()
+
+
 # --- text alternatives -------------------------------------------------------------------------
 
 
