@@ -250,15 +250,13 @@ LECTURES = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
 def test_every_figure_of_a_lecture_has_a_description(path):
-    """A lecture run since descriptions exist has one for every figure; one stored before has
-    none, and is an expected failure until it runs again (docs/accessibility.md, known gaps)."""
+    """Every figure stored in a lecture carries its description (run the lecture again with
+    tools/run_notebooks.py after changing a figure)."""
     outputs = [
         out for cell in nbformat.read(path, as_version=4).cells for out in cell.get("outputs", [])
     ]
     figures = [out for out in outputs if "image/png" in out.get("data", {})]
     alts = [out.get("metadata", {}).get("image/png", {}).get("alt") for out in figures]
-    if figures and not any(alts):
-        pytest.xfail("stored before figures carried descriptions: python tools/run_notebooks.py")
     assert None not in alts  # a mix would mean part of the notebook ran without them
     assert all(len(alt) > 20 for alt in alts), alts
 
