@@ -233,7 +233,7 @@ def test_the_address_of_the_site_opens_the_course(server, page):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page(server, page, path):
+def test_page(site, server, page, path):
     reply = page.goto(f"{server}/{path}")
     assert reply.status == 200
     assert page.evaluate(TYPESET_JS) != "MathJax did not load"
@@ -274,7 +274,7 @@ def test_page(server, page, path):
         assert binder.count() == 1
         assert binder.get_attribute("href").endswith(f"lab/tree/{notebook.relative_to(REPO)}")
 
-    check_accessibility(page, path)  # on the page as read: with its math typeset
+    check_accessibility(site, page, path)  # on the page as read: with its math typeset
 
     page.wait_for_load_state("networkidle")  # late requests (fonts, MathJax's parts) count too
     assert page.outside == [], f"requests outside the site: {page.outside}"
@@ -302,7 +302,7 @@ IMAGES_JS = """() => Array.from(document.images,
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def check_accessibility(page, path):
+def check_accessibility(site, page, path):
     """The page, loaded and typeset, passes axe-core's WCAG 2.1 A and AA rules (no serious or
     critical violation), exposes its math as MathML, and describes its images."""
     from axe_playwright_python.sync_playwright import Axe
@@ -329,7 +329,8 @@ def check_accessibility(page, path):
     assert all(image["alt"] and image["alt"].strip() for image in images), images
     assert not [image for image in images if image["file"] in image["alt"]]  # not a file name
     if path.startswith("notebooks/"):
-        notebook = REPO / "notebooks" / Path(path).with_suffix(".ipynb").name
+        # The notebook as the build read it (the site keeps a copy), not as it may be now.
+        notebook = site / "_sources" / Path(path).with_suffix(".ipynb")
         stored = book_extension().stored_alt_texts(notebook)
         shown = {image["file"]: image["alt"] for image in images}
         assert {file: shown.get(file) for file in stored} == stored
