@@ -88,8 +88,8 @@ def server(site):
         httpd.shutdown()
 
 
-@pytest.fixture(scope="session")
-def browser(server):
+@pytest.fixture(scope="module")  # closed before tests/test_browser.py starts its own: Playwright's
+def browser(server):  # sync API cannot run two at once in one thread
     with headless_chromium() as chromium:
         yield chromium
 
