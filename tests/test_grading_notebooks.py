@@ -90,6 +90,14 @@ def test_the_generator_refuses_a_stub_that_states_the_formula():
     assert not make_exercises.give_aways(make_exercises.make_exercise(nb), "03.ipynb")
 
 
+def test_the_generator_finds_a_formula_however_it_is_typeset():
+    # A key in math form is found behind spacing commands, \left/\right and \tfrac or \dfrac.
+    typeset = r"$$\eta_{\max} = \dfrac{2\,(1 + \beta)}{L}, \qquad \left( x \right)$$"
+    assert make_exercises._squeeze(r"\frac{2(1+\beta)}{L}") in make_exercises._squeeze(typeset)
+    assert make_exercises._squeeze(r"(x)") in make_exercises._squeeze(typeset)
+    assert make_exercises._squeeze(r"\frac{2(1-\beta)}{L}") not in make_exercises._squeeze(typeset)
+
+
 def _run_cells(path):
     """The namespace after running a notebook's setup and answer cells (no kernel needed)."""
     nb = nbformat.read(path, as_version=4)

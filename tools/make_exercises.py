@@ -173,7 +173,15 @@ def _nbgrader_problems(nb, name, lecture):
     return problems
 
 
+# Math typesetting that changes how a formula looks, not what it says: dropped before comparing,
+# so a key written $\frac{2(1+\beta)}{L}$ also finds $\frac{2\,(1 + \beta)}{L}$ or \dfrac{...}.
+_SPACING = re.compile(r"\\[,;:! ]|\\q?quad|\\(?:left|right|[bB]igg?[lr]?)(?![a-zA-Z])")
+_FRACTIONS = re.compile(r"\\[dt]frac")
+
+
 def _squeeze(text):
+    """``text`` without whitespace or LaTeX spacing, for finding a key expression in a cell."""
+    text = _FRACTIONS.sub(r"\\frac", _SPACING.sub("", text))
     return "".join(text.split())
 
 
