@@ -33,7 +33,11 @@ def _cosine_lr(step, lr, total_steps, min_lr):
 
 cosine_lr = Exercise(
     id="05.cosine_lr",
-    key=("(1 + np.cos(np.pi * t / total_steps)) / 2",),
+    key=(
+        "(1 + np.cos(np.pi * t / total_steps)) / 2",
+        r"\cos(\pi \min(t, T) / T)",
+        r"\frac{1 + \cos(\pi t / T)}{2}",
+    ),
     title="Cosine decay, clamped at min_lr after total_steps",
     reference=_cosine_lr,
     cases=[
@@ -76,7 +80,11 @@ def _prepend_warmup(lrs, warmup_steps, start_factor):
 
 prepend_warmup = Exercise(
     id="05.prepend_warmup",
-    key=("start_factor + (1 - start_factor) * t / warmup_steps",),
+    key=(
+        "start_factor + (1 - start_factor) * t / warmup_steps",
+        r"(1 - s)\,\frac{t}{W}",
+        r"(1 - s)\, t / W",
+    ),
     title="A linear warmup in front of any schedule",
     reference=_prepend_warmup,
     cases=[
@@ -121,6 +129,8 @@ restart_steps = Exercise(
     key=(
         "length *= period_mult",
         "period * (m**k - 1) / (m - 1)",
+        r"\frac{m^k - 1}{m - 1}",
+        r"(m^k - 1)/(m - 1)",
     ),
     title="Where SGDR restarts",
     reference=_restart_steps,
@@ -162,7 +172,11 @@ def _one_cycle_lr(step, max_lr, total_steps, pct_start):
 
 one_cycle_lr = Exercise(
     id="05.one_cycle_lr",
-    key=("np.cos(np.pi * x)",),
+    key=(
+        "np.cos(np.pi * x)",
+        r"(1 + \cos \pi x)/2",
+        r"x = (t - p)/(T - 1 - p)",
+    ),
     title="One-cycle, two phases, held at its final rate",
     reference=_one_cycle_lr,
     cases=[
@@ -208,6 +222,9 @@ wsd_lr = Exercise(
     key=(
         "1 - np.sqrt(x)",
         "np.clip((t - start) / decay_steps, 0, 1)",
+        r"1 - \sqrt{x}",
+        r"x = (t - C)/D",
+        r"\eta\, t/W",
     ),
     title="Warmup-stable-decay with a 1 - sqrt cooldown",
     reference=_wsd_lr,

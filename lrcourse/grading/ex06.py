@@ -148,6 +148,8 @@ lr_per_step = Exercise(
     key=(
         "-(-n_train // batch_size)",
         "epoch // step_size",
+        r"\gamma^{\lfloor e / \text{step\_size} \rfloor}",
+        r"\lceil n_\text{train} / \text{batch\_size} \rceil",
     ),
     title="The rate of every update, from a schedule counted in epochs",
     reference=_lr_per_step,

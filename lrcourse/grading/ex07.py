@@ -45,7 +45,11 @@ def _momentum_path(hessian, x0, lr, momentum, dampening, steps):
 
 momentum_path = Exercise(
     id="07.momentum_path",
-    key=("momentum * buf + (1 - dampening) * g",),
+    key=(
+        "momentum * buf + (1 - dampening) * g",
+        r"\beta\, b_{k-1} + (1 - \tau)\, g_k",
+        r"\beta b + (1-\tau) g",
+    ),
     title="Heavy-ball momentum as PyTorch runs it",
     reference=_momentum_path,
     cases=[
@@ -81,7 +85,11 @@ def _nesterov_path(hessian, x0, lr, momentum, steps):
 
 nesterov_path = Exercise(
     id="07.nesterov_path",
-    key=("g + momentum * buf",),
+    key=(
+        "g + momentum * buf",
+        r"g_k + \beta\, b_k",
+        r"g + \beta b",
+    ),
     title="Nesterov momentum in PyTorch's form",
     reference=_nesterov_path,
     cases=[
@@ -116,6 +124,8 @@ momentum_max_lr = Exercise(
     key=(
         "2 (1 + beta) / L",
         "2 * (1 + momentum) /",
+        r"\frac{2\,(1 + \beta)}{L}",
+        r"2(1+\beta)",
     ),
     title="The largest stable learning rate with momentum",
     reference=_max_lr,
@@ -153,6 +163,12 @@ polyak_momentum = Exercise(
     key=(
         "4 / (np.sqrt(L) + np.sqrt(mu)) ** 2",
         "(root_kappa - 1) / (root_kappa + 1)",
+        r"\frac{4}{(\sqrt{L} + \sqrt{\mu})^2}",
+        r"4/(\sqrt L + \sqrt\mu)^2",
+        r"\frac{4}{(\sqrt L + \sqrt\mu)^2}",
+        r"\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}",
+        r"\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}",
+        r"(\sqrt\kappa - 1)/(\sqrt\kappa + 1)",
     ),
     title="Polyak's tuned learning rate and momentum",
     reference=_polyak,

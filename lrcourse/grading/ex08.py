@@ -38,7 +38,12 @@ def _adagrad_path(hessian, x0, lr, eps, steps):
 
 adagrad_path = Exercise(
     id="08.adagrad_path",
-    key=("g / (np.sqrt(total) + eps)",),
+    key=(
+        "g / (np.sqrt(total) + eps)",
+        r"\frac{\eta}{\sqrt{s_k} + \epsilon}",
+        r"s_k = s_{k-1} + g_k^2",
+        r"g/(\sqrt{s} + \epsilon)",
+    ),
     title="AdaGrad on a quadratic, as PyTorch runs it",
     reference=_adagrad_path,
     cases=[
@@ -70,6 +75,8 @@ effective_lr_exercise = Exercise(
     key=(
         "np.sqrt(np.cumsum(grads**2, axis=0))",
         "lr / (sqrt(running sum of g**2) + eps)",
+        r"\sqrt{g_0^2 + g_1^2 + \dots + g_k^2}",
+        r"(\sqrt{s_t} + \epsilon)",
     ),
     title="Every parameter's effective learning rate",
     reference=_effective_lr,
@@ -115,6 +122,8 @@ adagrad_lr_decay = Exercise(
     key=(
         "lr / (1 + step * lr_decay)",
         "lr / (1 + np.asarray(step) * lr_decay)",
+        r"1 + \text{step} \cdot \text{lr\_decay}",
+        r"1 + (t - 1)\,\text{lr\_decay}",
     ),
     title="AdaGrad's lr_decay",
     reference=_lr_decay,
