@@ -39,7 +39,11 @@ def _torch_eps(epsilon, beta_2, t):
 
 torch_eps = Exercise(
     id="13.torch_eps",
-    key=("epsilon / np.sqrt(1 - beta_2", "\\hat\\epsilon/\\sqrt{1-\\beta_2^t}"),
+    key=(
+        "epsilon / np.sqrt(1 - beta_2",
+        "\\hat\\epsilon/\\sqrt{1-\\beta_2^t}",
+        r"\frac{\hat\epsilon}{\sqrt{1-\beta_2^t}}",
+    ),
     title="Keras's Adam epsilon, as PyTorch's eps",
     reference=_torch_eps,
     cases=[
@@ -70,7 +74,8 @@ def _lambda_factor(step, base_lr, peak, warmup_steps, total_steps):
 
 lambda_factor = Exercise(
     id="13.lambda_factor",
-    key=("/ base_lr",),
+    # the factor is the rate over base_lr; the rate's cosine, however typeset (lecture 05, §1)
+    key=("/ base_lr", "base_lr * lr_lambda", r"1+\cos(\pi"),
     title="An lrcourse schedule as a PyTorch LambdaLR factor",
     reference=_lambda_factor,
     cases=[
@@ -130,7 +135,7 @@ _GRADS = A([[1.0, 1e-4], [0.5, -2e-4], [2.0, 1e-5], [-1.0, 3e-4]])
 torch_rmsprop_updates = Exercise(
     id="13.torch_rmsprop_updates",
     kind="debug",
-    key=("np.sqrt(v) + eps",),
+    key=("np.sqrt(v) + eps", r"\sqrt{v}+\epsilon", r"\sqrt{v_t}+\epsilon"),
     title="Debug: an RMSProp ported from Keras",
     reference=_torch_rmsprop_updates,
     cases=[
