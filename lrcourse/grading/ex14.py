@@ -66,7 +66,7 @@ power_iteration = Exercise(
         # a large eigenvalue and many iterations: without normalising, H^k v overflows
         dict(hessian=_symmetric([1e3, 10.0, 1.0, 0.1, 0.01], seed=2), vector=np.ones(5), iters=150),
     ],
-    key=("v @ hessian @ v", "hv / np.linalg.norm(hv)"),
+    key=("v @ hessian @ v", "hv / np.linalg.norm(hv)", r"v^\top H v", r"v^T H v"),
     hints={
         "shape": "Return one number, the estimate of the eigenvalue (not the vector).",
         "inf": (
@@ -117,7 +117,15 @@ edge_sharpness = Exercise(
         dict(lr=A([0.05, 0.1, 0.2, 0.4]), beta1=0.0),
         dict(lr=A([1e-3, 2e-3, 4e-3]), beta1=0.9),
     ],
-    key=("(2 + 2 * beta1) / ((1 - beta1)",),
+    kind="derive",
+    key=(
+        "(2 + 2 * beta1) / ((1 - beta1)",
+        r"\frac{2 + 2\beta_1}{(1-\beta_1)\,\eta}",
+        r"(2 + 2\beta_1)/((1-\beta_1)\eta)",
+        r"\frac{2(1+\beta_1)}{(1-\beta_1)\eta}",
+        r"38/\eta",
+        r"\frac{38}{\eta}",
+    ),
     hints={"shape": "Return one edge per rate: lr may be an array, and so is your answer then."},
     hidden_cases=[
         Hidden("beta1 close to 1 (0.99)", dict(lr=3e-4, beta1=0.99)),
