@@ -49,7 +49,12 @@ noise_scale = Exercise(
         dict(grads=_grads(50, 8, seed=0)),
         dict(grads=_grads(20, 30, seed=1, mean_size=0.1)),  # small mean: a large noise scale
     ],
-    key=("np.sum((grads - mean) ** 2, axis=-1).mean()",),
+    key=(
+        "np.sum((grads - mean) ** 2, axis=-1).mean()",
+        "tr(Sigma) / |G|^2",
+        r"\operatorname{tr}(\Sigma)/|G|^2",
+        r"\frac{\operatorname{tr}(\Sigma)}{|G|^2}",
+    ),
     hints={"shape": "Return one number: the noise scale of the whole set of examples."},
     hidden_cases=[
         Hidden("many examples of a few parameters", dict(grads=_grads(150, 3, seed=2))),
@@ -87,7 +92,12 @@ critical_batch = Exercise(
         ),
         dict(batch_sizes=A([8.0, 32.0, 128.0]), steps=A([400.0, 140.0, 75.0])),
     ],
-    key=("np.polyfit(1 / ",),
+    # the model written as a line in 1 / B: its slope over its intercept is B_crit
+    key=(
+        "np.polyfit(1 / ",
+        r"S_{\min} + S_{\min}B_{\text{crit}}/B",
+        r"S_{\min} + \frac{S_{\min}B_{\text{crit}}}{B}",
+    ),
     hints={"shape": "Return one number, the fitted critical batch size."},
     rtol=1e-6,
     hidden_cases=[
