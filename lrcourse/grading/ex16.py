@@ -77,7 +77,14 @@ schedule_free_step = Exercise(
             c=0.2,
         ),
     ],  # fmt: skip
-    key=("(1 - c) * x + c * z", "(1 - momentum) * z + momentum * x"),
+    key=(
+        "(1 - c) * x + c * z",
+        "(1 - momentum) * z + momentum * x",
+        r"(1 - c_{t+1})\, x_t + c_{t+1}\, z_{t+1}",
+        r"(1-c)x + cz",
+        r"(1-\beta)\, z_t + \beta\, x_t",
+        r"(1-\beta)z + \beta x",
+    ),
     hints={
         "type": "Return the three new points as a tuple (y, z, x), in that order.",
         "shape": "Return the three new points as a tuple (y, z, x), each of the shape of y.",
@@ -121,7 +128,15 @@ eval_point = Exercise(
         dict(y=A([0.3, -0.3, 1.0]), z=A([3.0, 0.0, -1.0]), momentum=0.25),
         dict(y=A([[1.0, 0.0], [2.0, 2.0]]), z=A([[0.0, 1.0], [1.0, 3.0]]), momentum=0.8),
     ],
-    key=("(1 - momentum) * z) / momentum",),
+    # the answer, and the rule for y it is one line of algebra away from
+    key=(
+        "(1 - momentum) * z) / momentum",
+        r"(y - (1-\beta) z)/\beta",
+        r"\frac{y - (1-\beta)z}{\beta}",
+        "(1 - momentum) * z + momentum * x",
+        r"(1-\beta)\, z_t + \beta\, x_t",
+        r"(1-\beta)z + \beta x",
+    ),
     hints={"shape": "Return x, an array of the shape of y."},
     hidden_cases=[
         Hidden(
