@@ -66,7 +66,11 @@ def _gd_step(params, grads, lr):
 
 gd_step = Exercise(
     id="01.gd_step",
-    key=("params - lr * grads",),
+    key=(
+        "params - lr * grads",
+        r"x_k - \eta \nabla f(x_k)",
+        r"\theta_k - \eta \nabla f(\theta_k)",
+    ),
     title="One step of gradient descent",
     reference=_gd_step,
     cases=[
@@ -141,6 +145,8 @@ gradient_descent = Exercise(
     key=(
         "x - lr * (hessian @ x)",
         "lr * hessian @ x",
+        r"x_k - \eta H x_k",
+        r"(I - \eta H)",
     ),
     title="Gradient descent on a quadratic",
     reference=_gradient_descent,
@@ -171,8 +177,13 @@ max_stable_lr = Exercise(
     key=(
         "2 / L",
         "2 / np.linalg.eigvalsh",
+        r"\frac{2}{L}",
+        r"2/\lambda",  # 2/\lambda_{\max}, as lecture 01 writes it
+        r"|1 - \eta \lambda_i| < 1",  # the condition the answer is one line from
+        r"\eta L < 2",
+        "lr * L < 2",
     ),
-    title="The largest stable learning rate, 2 / L",
+    title="The largest stable learning rate",
     reference=lambda hessian: 2 / Quadratic(hessian).L,
     cases=[
         dict(hessian=DIAG),
@@ -194,8 +205,12 @@ condition_number = Exercise(
     key=(
         "L / mu",
         "eigenvalues[-1] / eigenvalues[0]",
+        r"\frac{L}{\mu}",
+        r"L / \mu",
+        r"\frac{\lambda_{\max}}{\lambda_{\min}}",
+        r"1 - 2/\kappa",  # the flattest factor at the limit: kappa in one line
     ),
-    title="The condition number L / mu",
+    title="The condition number",
     reference=lambda hessian: Quadratic(hessian).condition,
     cases=[
         dict(hessian=DIAG),
@@ -223,7 +238,13 @@ def _steps_to_shrink(L, lr, factor):
 steps_to_shrink = Exercise(
     id="01.steps_to_shrink",
     kind="predict",
-    key=("np.log(factor) / np.log(abs(1 - lr * L))", "abs(1 - lr * L)"),
+    key=(
+        "np.log(factor) / np.log(abs(1 - lr * L))",
+        "abs(1 - lr * L)",
+        r"\ln\varepsilon / \ln|r|",
+        r"1 - \eta L",
+        r"1 - \eta \lambda",  # the factor of one update along an eigenvector
+    ),
     title="Predict how many steps gradient descent needs",
     reference=_steps_to_shrink,
     cases=[

@@ -41,8 +41,11 @@ best_constant_lr = Exercise(
     key=(
         "2 / (mu + L)",
         "2 / (eigenvalues[0] + eigenvalues[-1])",
+        r"\frac{2}{\mu + L}",
+        r"2/(\mu + L)",
+        r"1 - \eta\mu = \eta L - 1",  # the balance the answer solves, one line from it
     ),
-    title="The best constant learning rate, 2 / (mu + L)",
+    title="The best constant learning rate",
     reference=_best_lr,
     cases=[
         dict(hessian=DIAG),
@@ -63,6 +66,9 @@ convergence_factor = Exercise(
     key=(
         "|1 - lr * lambda|",
         "np.abs(1 - lr *",
+        r"\max_i |1 - \eta \lambda_i|",
+        r"\max(|1 - \eta\mu|, |1 - \eta L|)",
+        r"1 - \eta\lambda",  # the factor of one direction: the answer is its largest size
     ),
     title="How much one step shrinks the distance to the minimum",
     reference=lambda hessian, lr: np.max(np.abs(1 - lr * Quadratic(hessian).eigenvalues)),
@@ -151,7 +157,11 @@ def _sgd_path(hessian, x0, lr, noise):
 
 sgd_path = Exercise(
     id="02.sgd_path",
-    key=("x - lr * (hessian @ x + xi)",),
+    key=(
+        "x - lr * (hessian @ x + xi)",
+        r"x_k - \eta g_k",
+        r"x_k - \eta (H x_k + \xi_k)",
+    ),
     title="SGD with noisy gradients",
     reference=_sgd_path,
     cases=[
@@ -191,6 +201,11 @@ noise_floor = Exercise(
     key=(
         "lr sigma^2 / (2 (2 - lr L))",
         "lr * sigma**2 / (2 *",
+        r"\frac{\eta \sigma^2}{2 (2 - \eta L)}",
+        r"\frac{\eta \sigma^2}{2 (2 - \eta \lambda)}",
+        r"\eta \sigma^2 / (2 (2 - \eta L))",
+        r"(1 - \eta L)^2 v",  # the balance it solves, one line from the answer
+        r"(1 - \eta \lambda)^2 v",
     ),
     title="The noise floor of constant-rate SGD",
     reference=_noise_floor,
@@ -236,7 +251,12 @@ def _lr_for_floor(floor, L, sigma):
 lr_for_floor = Exercise(
     id="02.lr_for_floor",
     kind="derive",
-    key=("4 * floor / (sigma**2 + 2 * floor * L)", "sigma**2 + 2 * floor * L"),
+    key=(
+        "4 * floor / (sigma**2 + 2 * floor * L)",
+        "sigma**2 + 2 * floor * L",
+        r"\frac{4F}{\sigma^2 + 2FL}",
+        r"\frac{4 E}{\sigma^2 + 2 E L}",
+    ),
     title="The constant rate for a given noise floor",
     reference=_lr_for_floor,
     cases=[

@@ -35,6 +35,7 @@ step_decay = Exercise(
     key=(
         "gamma ** (step // step_size)",
         "step // step_size",
+        r"\gamma^{\lfloor t / s \rfloor}",
     ),
     title="Step decay",
     reference=_step_decay,
@@ -70,6 +71,8 @@ multistep_decay = Exercise(
     key=(
         "number of milestones <= step",
         "np.searchsorted(milestones, step",
+        r"\gamma^{\#\{i : m_i \le t\}}",
+        r"\#\{i : m_i \le t\}",
     ),
     title="Multi-step decay",
     reference=_multistep,
@@ -121,6 +124,7 @@ per_step_lrs = Exercise(
     key=(
         "np.repeat(epoch_lrs",
         "repeated steps_per_epoch times",
+        r"\lfloor k / \text{steps\_per\_epoch} \rfloor",
     ),
     title="From a rate per epoch to a rate per update",
     reference=_per_step,
@@ -159,7 +163,11 @@ def _phase_floors(lr, gamma, n_drops, L, sigma):
 
 phase_floors = Exercise(
     id="03.phase_floors",
-    key=("lr * gamma ** np.arange(n_drops + 1)",),
+    key=(
+        "lr * gamma ** np.arange(n_drops + 1)",
+        r"\frac{\eta \sigma^2}{2 (2 - \eta L)}",
+        r"\gamma^{n}\eta_0",
+    ),
     title="The noise floor of each phase",
     reference=_phase_floors,
     cases=[
@@ -202,7 +210,10 @@ def _fixed_run(x0, L, lr, step_size, gamma, epochs, steps_per_epoch):
 fixed_run = Exercise(
     id="03.fixed_run",
     kind="debug",
-    key=("gamma ** (epoch // step_size)",),
+    key=(
+        "gamma ** (epoch // step_size)",
+        r"\gamma^{\lfloor e / s \rfloor}",
+    ),
     title="Debug: the scheduler that stepped too early",
     reference=_fixed_run,
     cases=[

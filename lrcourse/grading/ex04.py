@@ -34,6 +34,8 @@ exponential_decay = Exercise(
     key=(
         "gamma ** (step / decay_steps)",
         "np.floor(periods)",
+        r"\gamma^{t/s}",
+        r"\gamma^{\lfloor t/s \rfloor}",
     ),
     title="Exponential decay, smooth and staircase",
     reference=_exponential,
@@ -82,6 +84,8 @@ inverse_time_decay = Exercise(
     key=(
         "lr / (1 + decay_rate * step / decay_steps)",
         "decay_rate * np.asarray(step) / decay_steps",
+        r"\frac{\eta_0}{1 + k t / s}",
+        r"\eta_0 / (1 + k t / s)",
     ),
     title="Inverse-time decay",
     reference=_inverse,
@@ -120,6 +124,8 @@ polynomial_decay = Exercise(
     key=(
         "(1 - min(step, total_steps) / total_steps) ** power",
         "(1 - t / total_steps) ** power",
+        r"(1 - \frac{\min(t, T)}{T})^{p}",
+        r"\eta_T + (\eta_0 - \eta_T)",
     ),
     title="Polynomial decay to an end rate",
     reference=_polynomial,
@@ -167,6 +173,8 @@ half_life = Exercise(
     key=(
         "np.log(0.5) / np.log(gamma)",
         "s \\ln\\frac12 / \\ln\\gamma",
+        r"s \frac{\ln (1/2)}{\ln \gamma}",
+        r"\gamma^{t/s} = \frac12",  # the equation the answer solves, one line from it
     ),
     title="The half-life of exponential decay",
     reference=_half_life,
@@ -215,7 +223,11 @@ def _shapes(T, peak, end):
 
 final_expected_loss = Exercise(
     id="04.final_expected_loss",
-    key=("** 2 * m + lrs[:, k] ** 2 * sigma**2",),
+    key=(
+        "** 2 * m + lrs[:, k] ** 2 * sigma**2",
+        r"(1 - \eta_k L)^2 m_k + \eta_k^2 \sigma^2",
+        r"(1 - \eta_k \lambda)^2 m + \eta_k^2 \sigma^2",
+    ),
     title="Which schedule ends lowest: the exact expected loss",
     reference=_final,
     cases=[
@@ -272,7 +284,12 @@ def _final_loss(rates, steps, L, sigma, x0):
 tuned_schedule = Exercise(
     id="04.tuned_schedule",
     kind="experiment",
-    key=("L * m / (L**2 * m + sigma**2)", "1 / (L * (k + 1))"),
+    key=(
+        "L * m / (L**2 * m + sigma**2)",
+        "1 / (L * (k + 1))",
+        r"\frac{L m_k}{L^2 m_k + \sigma^2}",
+        r"\frac{1}{L (k + 1)}",
+    ),
     title="Experiment: a schedule that ends within 1.5x of the best",
     reference=_greedy_schedule,
     outcome=_final_loss,
