@@ -60,7 +60,7 @@ KINDS = (
 
 # Symptoms an answer can show, each with the hint used when the exercise gives none of its own.
 DEFAULT_HINTS = {
-    "value": "Compare your formula with the one in the task, term by term, on this case.",
+    "value": "Compare your formula with the lecture section the task names, term by term.",
     "shape": "Check the shape: print the shape of what you return for these inputs.",
     "nan": "NaN comes from 0/0, inf - inf or sqrt of a negative number: look for those.",
     "inf": "An infinite value means something overflowed or divided by zero.",
