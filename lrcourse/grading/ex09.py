@@ -38,7 +38,11 @@ def _rmsprop_path(hessian, x0, lr, alpha, eps, steps):
 
 rmsprop_path = Exercise(
     id="09.rmsprop_path",
-    key=("alpha * square_avg + (1 - alpha) * g**2",),
+    key=(
+        "alpha * square_avg + (1 - alpha) * g**2",
+        r"\alpha v_{k-1} + (1-\alpha) g_k^2",
+        r"\alpha v_{t-1} + (1-\alpha) g_t^2",
+    ),
     title="RMSProp on a quadratic, as PyTorch runs it",
     reference=_rmsprop_path,
     cases=[
@@ -73,7 +77,11 @@ def _centered_path(hessian, x0, lr, alpha, eps, steps):
 
 centered_rmsprop_path = Exercise(
     id="09.centered_rmsprop_path",
-    key=("np.sqrt(square_avg - grad_avg**2)",),
+    key=(
+        "np.sqrt(square_avg - grad_avg**2)",
+        r"v_k - \bar g_k^2",
+        r"v_t - \bar g_t^2",
+    ),
     title="Centered RMSProp",
     reference=_centered_path,
     cases=[
@@ -112,6 +120,10 @@ rmsprop_effective_lr_exercise = Exercise(
     key=(
         "lr / (sqrt(square_avg) + eps)",
         "lr / (np.sqrt(square_avg) + eps)",
+        r"\eta/(\sqrt{v_k} + \epsilon)",
+        r"\eta/(\sqrt{v_t} + \epsilon)",
+        r"\frac{\eta}{\sqrt{v_k} + \epsilon}",
+        r"\frac{\eta}{\sqrt{v_t} + \epsilon}",
     ),
     title="Every parameter's effective learning rate",
     reference=_effective_lr,
@@ -160,7 +172,12 @@ def _rmsprop_step_size(g, lr, alpha, eps, k):
 rmsprop_step_size = Exercise(
     id="09.rmsprop_step_size",
     kind="derive",
-    key=("np.sqrt(1 - alpha**k)", "sqrt(1 - alpha^k)"),
+    key=(
+        "np.sqrt(1 - alpha**k)",
+        "sqrt(1 - alpha^k)",
+        r"\sqrt{1-\alpha^k}",
+        r"\sqrt{1-\alpha^t}",
+    ),
     title="Derive: RMSProp's step under a constant gradient",
     reference=_rmsprop_step_size,
     cases=[

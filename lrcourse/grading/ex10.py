@@ -56,6 +56,11 @@ adam_path = Exercise(
     key=(
         "m / (1 - beta1**t)",
         "v / (1 - beta2**t)",
+        r"m_t/(1-\beta_1^t)",
+        r"v_t/(1-\beta_2^t)",
+        r"\frac{m_t}{1-\beta_1^t}",
+        r"\frac{v_t}{1-\beta_2^t}",
+        r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
     ),
     title="Adam with bias correction, as PyTorch runs it",
     reference=_adam_path,
@@ -103,7 +108,11 @@ _WD_CASES = [
 
 adamw_path = Exercise(
     id="10.adamw_path",
-    key=("x * (1 - lr * weight_decay)",),
+    key=(
+        "x * (1 - lr * weight_decay)",
+        "(1 - lr * weight_decay)",
+        r"(1 - \eta\lambda)",
+    ),
     title="AdamW's decoupled weight decay",
     reference=_adamw_path,
     cases=_WD_CASES,
@@ -150,7 +159,11 @@ _AMS_CASES = [
 
 amsgrad_path = Exercise(
     id="10.amsgrad_path",
-    key=("np.maximum(v_max, v)",),
+    key=(
+        "np.maximum(v_max, v)",
+        r"\max(v^{\max}_{t-1}, v_t)",
+        r"v^{\max}_t/(1-\beta_2^t)",
+    ),
     title="AMSGrad: the running maximum of the raw second moment",
     reference=_amsgrad_path,
     cases=_AMS_CASES,
@@ -175,6 +188,7 @@ bias_correction_factor_exercise = Exercise(
     key=(
         "(1 - beta1**t) / np.sqrt(1 - beta2**t)",
         "(1-\\beta_1^t)/\\sqrt{1-\\beta_2^t}",
+        r"\frac{1-\beta_1^t}{\sqrt{1-\beta_2^t}}",
     ),
     title="How much larger the step is without bias correction",
     reference=_factor,
@@ -208,7 +222,12 @@ def _adam_first_update(grads, lr, beta1, beta2, eps):
 adam_first_update = Exercise(
     id="10.adam_first_update",
     kind="predict",
-    key=("grads / (np.abs(grads) + eps)", "g / (|g| + eps)"),
+    key=(
+        "grads / (np.abs(grads) + eps)",
+        "g / (|g| + eps)",
+        r"|g| + \epsilon",
+        r"|g_1| + \epsilon",
+    ),
     title="Predict Adam's first update",
     reference=_adam_first_update,
     cases=[

@@ -47,7 +47,12 @@ def _plateau_lrs(metrics, lr, factor, patience, threshold, cooldown):
 plateau_lrs = Exercise(
     id="11.plateau_lrs",
     title="Reduce on plateau, as PyTorch does it",
-    key=("bad > patience",),
+    key=(
+        "bad > patience",
+        "best * (1 - threshold)",
+        r"\text{best} \cdot (1 - \text{threshold})",
+        r"\text{best} \times (1 - \text{threshold})",
+    ),
     reference=_plateau_lrs,
     cases=[
         dict(
@@ -158,8 +163,13 @@ plateau_lrs = Exercise(
 
 untuned_warmup_exercise = Exercise(
     id="11.untuned_warmup",
-    title="The untuned warmup length 2 / (1 - beta2)",
-    key=("round(2 / (1 - beta2))",),
+    title="The untuned warmup length, rounded right",
+    key=(
+        "round(2 / (1 - beta2))",
+        "2 / (1 - beta2)",
+        r"2/(1-\beta_2)",
+        r"\frac{2}{1-\beta_2}",
+    ),
     reference=lambda beta2: untuned_warmup(beta2),
     cases=[dict(beta2=b) for b in (0.999, 0.99, 0.98, 0.9999, 0.95, 0.9985, 0.9)],
     hidden_cases=[
@@ -186,7 +196,13 @@ def _adam_warmup_path(hessian, x0, lr, warmup_steps, beta1, beta2, eps, steps):
 adam_warmup_path = Exercise(
     id="11.adam_warmup_path",
     title="Adam with a linear warmup, each rate at the right step",
-    key=("min(k / warmup_steps, 1.0)",),
+    key=(
+        "min(k / warmup_steps, 1.0)",
+        r"\min(k / W, 1)",
+        r"m / (1 - \beta_1^t)",
+        r"v / (1 - \beta_2^t)",
+        r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+    ),
     reference=_adam_warmup_path,
     cases=[
         dict(
@@ -295,7 +311,11 @@ def _budget_schedule(lr, beta2, total_steps, step):
 budget_schedule = Exercise(
     id="11.budget_schedule",
     title="Warmup and cosine decay within a fixed budget",
-    key=("np.clip(t - warmup, 0, decay) / decay",),
+    key=(
+        "np.clip(t - warmup, 0, decay) / decay",
+        r"1 + \cos",
+        r"\cos\frac{\pi \min(t - W,\ T - W)}{T - W}",
+    ),
     reference=_budget_schedule,
     cases=[
         dict(

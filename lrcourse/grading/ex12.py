@@ -42,7 +42,11 @@ def _reference_ramp(start_lr, end_lr, num_steps):
 
 lr_ramp = Exercise(
     id="12.lr_ramp",
-    key=("(end_lr / start_lr) ** (k / (num_steps - 1))",),
+    key=(
+        "(end_lr / start_lr) ** (k / (num_steps - 1))",
+        r"\left(\frac{\eta_{\text{end}}}{\eta_{\text{start}}}\right)^{k/(N-1)}",
+        r")^{k/(N-1)}",
+    ),
     title="The exponential ramp of a range test",
     reference=_reference_ramp,
     cases=[
@@ -73,7 +77,12 @@ def _reference_smooth(losses, beta):
 
 smoothed_loss = Exercise(
     id="12.smoothed_loss",
-    key=("average / (1 - beta ** (k + 1))",),
+    key=(
+        "average / (1 - beta ** (k + 1))",
+        r"\frac{a_k}{1-\beta^{k+1}}",
+        r"/(1-\beta^{k+1})",
+        r"\beta\, a_{k-1} + (1-\beta)\,\ell_k",
+    ),
     title="The smoothed loss, with bias correction",
     reference=_reference_smooth,
     cases=[
@@ -124,7 +133,12 @@ _LONG = (
 
 steepest_lr = Exercise(
     id="12.steepest_lr",
-    key=("np.gradient(smoothed[:n], np.log(lrs[:n]))",),
+    key=(
+        "np.gradient(smoothed[:n], np.log(lrs[:n]))",
+        "np.gradient(kept_smoothed, np.log(kept_lrs))",
+        r"f \cdot \min_{j \le k} \hat\ell_j",
+        r"\arg\min_k \mathrm{d}\hat\ell_k / \mathrm{d}\log\eta_k",
+    ),
     title="The steepest-descent suggestion, cut at the blow-up",
     reference=_reference_steepest,
     cases=[
