@@ -75,3 +75,42 @@ def test_the_wrong_link_is_caught(tmp_path):
     assert (ROOT / "exercises" / "05_cosine_warmup_cyclic.ipynb").resolve() not in {
         p.resolve() for p in allowed["Previous"]
     }
+
+
+# "lecture 05, §2 «Warmup: why a large rate needs a run-up»": a task text sends the learner to a
+# section by number and title, and a section renumbered or renamed later must not leave it wrong.
+SECTION_REFERENCE = re.compile(
+    r"lecture (\d\d)\b(?:(?!lecture \d\d)[^«\n]){0,80}?§ ?(\d+(?:\.\d+)?) «([^»]+)»"
+)
+HEADING = re.compile(r"^#{2,4} (\d+(?:\.\d+)?)\.? (.+?)\s*$", re.M)
+
+
+def _sections(number):
+    """{"2": "Warmup: why a large rate needs a run-up", ...} of lecture ``number``."""
+    (path,) = (ROOT / "notebooks").glob(f"{number}_*.ipynb")
+    cells = nbformat.read(path, as_version=4).cells
+    markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    return dict(HEADING.findall(markdown))
+
+
+def _section_references(path):
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    return SECTION_REFERENCE.findall(" ".join(text.split()))  # a reference may break across lines
+
+
+@pytest.mark.parametrize("path", EVERY, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_section_reference_names_a_section_of_that_lecture(path):
+    for number, section, title in _section_references(path):
+        sections = _sections(number)
+        assert section in sections, (
+            f"lecture {number} has no §{section} (it has {sorted(sections)})"
+        )
+        assert " ".join(sections[section].split()) == title, (
+            f"lecture {number}, §{section} is «{sections[section]}», not «{title}»"
+        )
+
+
+def test_section_references_are_found():
+    # The pattern above must see the references the exercises make, or the test checks nothing.
+    found = [r for p in _notebooks("exercises") for r in _section_references(p)]
+    assert len(found) >= 40 and ("05", "2", "Warmup: why a large rate needs a run-up") in found
