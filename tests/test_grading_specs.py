@@ -9,6 +9,7 @@ mutants only by their recorded results, which must match what they return now.
 import importlib.util
 import inspect
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -277,3 +278,17 @@ def test_a_missed_target_in_a_hidden_case_says_so_without_numbers():
     outcomes = [dict(timeout=False, error=None, result=r, mutated=[]) for r in results]
     verdict = str(judge.judge(exercise, outcomes, hidden=True))
     assert "misses the target" in verdict and "reaches" not in verdict, verdict
+
+
+def test_the_instructors_guide_counts_the_graded_functions():
+    # Its timetable is what a teaching assistant plans a lab with: one row per lecture, with the
+    # number of graded functions ("none" for a lecture without exercises), and the total.
+    text = (Path(__file__).resolve().parents[1] / "docs" / "instructors.md").read_text()
+    rows = dict(re.findall(r"^\| (\d\d) [^|]*\|[^|]*\|[^|]*\|[^|]*\| (none|\d+)", text, re.M))
+    lectures = spec.lectures()
+    assert len(rows) >= 18, sorted(rows)
+    for number, count in rows.items():
+        expected = len(lectures[number].exercises) if number in lectures else "none"
+        assert count == str(expected), f"lecture {number}: the guide says {count}, not {expected}"
+    total = sum(len(lecture.exercises) for lecture in lectures.values())
+    assert f"{total} in all" in text
