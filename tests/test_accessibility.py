@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import ipywidgets
+import matplotlib
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
@@ -289,3 +290,39 @@ def test_every_explorer_still_has_a_description(explorers):
     for name, explorer in explorers.items():
         alt = explorer._repr_mimebundle_()[1]["image/png"]["alt"]
         assert " against " in alt and "run the notebook" in alt, f"{name}: {alt}"
+
+
+def _colour_only(ax):
+    """The looks (marker, line style) that more than a few lines of ``ax`` share, told apart by
+    colour alone: ``{look: colours}``; empty when colour is never the only cue for more than
+    ``plots.FEW`` series."""
+    colours = {}
+    for line in ax.get_lines():
+        if line.get_linestyle() in ("None", "") or len(line.get_xdata()) < 2:
+            continue  # a marker alone, or a point: not a series
+        look = (line.get_marker(), line.get_linestyle())
+        colours.setdefault(look, set()).add(matplotlib.colors.to_hex(line.get_color()))
+    return {look: sorted(c) for look, c in colours.items() if len(c) > plots.FEW}
+
+
+def test_no_explorer_tells_more_than_a_few_series_apart_by_colour_alone(explorers):
+    alike = {
+        f"{name}, panel {k + 1}": pairs
+        for name, explorer in explorers.items()
+        for k, ax in enumerate(explorer.figure.axes)
+        if (pairs := _colour_only(ax))
+    }
+    assert sum(len(explorer.figure.axes) for explorer in explorers.values()) >= 20
+    assert alike == {}
+
+
+def test_the_colour_only_check_sees_lines_that_differ_by_colour_alone():
+    fig, ax = plots.subplots()
+    for i in range(plots.FEW + 1):
+        ax.plot([0, 1], [i, i + 1], color=plots.COLORS[i])
+    assert len(_colour_only(ax)[("None", "-")]) == plots.FEW + 1
+    plots.distinguish(ax)  # unlabelled lines are no series of a legend: distinguish leaves them
+    for i, line in enumerate(ax.get_lines()):
+        line.set_marker(plots.MARKERS[i])
+    assert _colour_only(ax) == {}
+    plt.close(fig)

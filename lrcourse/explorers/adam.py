@@ -252,7 +252,11 @@ def weight_decay_explorer(steps=300, *, lr=0.02, weight_decay=0.1):
     for ax, title in zip(axes, titles):
         ax.set(xlabel="step", ylabel="weight", title=title, xlim=(0, steps), ylim=(-0.05, 1.05))
     labels = [f"|g| = {s:g}" for s in _SCALES] + ["(1 - lr wd)^k"]
-    styles = [dict(color=plots.COLORS[i]) for i in range(len(_SCALES))]
+    # Colour and a marker (about ten a line), so the four weights differ for every reader.
+    styles = [
+        dict(color=plots.COLORS[i], marker=plots.MARKERS[i], markersize=4, markevery=steps // 10)
+        for i in range(len(_SCALES))
+    ]
     _static_legend(axes[1], labels, [*styles, dict(color="black", ls=":")], loc="lower left")
     k = np.arange(steps + 1)
     scales = np.array(_SCALES)
@@ -263,7 +267,7 @@ def weight_decay_explorer(steps=300, *, lr=0.02, weight_decay=0.1):
         for ax, make in zip(axes, (optimizers.adam, optimizers.adamw)):
             w = decay_example(make(lr=lr, weight_decay=wd), scales, steps)
             for i in range(len(_SCALES)):
-                ax.plot(k, w[:, i], color=plots.COLORS[i])
+                ax.plot(k, w[:, i], **styles[i])
             ax.plot(k, (1 - lr * wd) ** k, ":", color="black")
             finals.append(", ".join(f"{x:.3g}" for x in w[-1]))
         return f"weights after {steps} steps: Adam with L2: {finals[0]}; AdamW: {finals[1]}"

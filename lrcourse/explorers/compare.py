@@ -42,6 +42,13 @@ def _color(i, name):
     return COLORS.get(name, plots.COLORS[i % len(plots.COLORS)])
 
 
+def _look(i, name, points):
+    """Colour and marker of schedule ``name`` (number ``i``) on a line of ``points`` points: seven
+    schedules on one panel must differ by more than colour."""
+    marker = plots.MARKERS[i % len(plots.MARKERS)]
+    return dict(color=_color(i, name), marker=marker, markersize=4, markevery=max(1, points // 8))
+
+
 def _nearest(peaks, value):
     """The index of the tried peak nearest to ``value`` on a log scale."""
     return int(np.argmin(np.abs(np.log(peaks) - np.log(value))))
@@ -87,7 +94,7 @@ def results_explorer(result, shown=("constant", "cosine", "WSD")):
     # A legend of every schedule, drawn once: the colours never change, and a legend redrawn on
     # every move would cost more than all the curves.
     handles = [
-        Line2D([], [], color=_color(i, name), label=name) for i, name in enumerate(result.names)
+        Line2D([], [], **_look(i, name, 1), label=name) for i, name in enumerate(result.names)
     ]
     ax_train.legend(handles=handles, loc="upper right", ncol=2, fontsize=7)
 
@@ -97,10 +104,10 @@ def results_explorer(result, shown=("constant", "cosine", "WSD")):
             if not values[name]:
                 continue
             k = _nearest(result.peaks, values[f"{name}.peak"])
-            color = _color(i, name)
-            ax_lr.plot(steps, result.lr[i, k], color=color, linewidth=1.2, label=name)
-            ax_train.plot(epochs[1:], result.train_loss[i, k], color=color)
-            ax_test.plot(epochs, result.test_loss[i, k], color=color, label=name)
+            per_step, per_epoch = _look(i, name, len(steps)), _look(i, name, result.epochs)
+            ax_lr.plot(steps, result.lr[i, k], **per_step, linewidth=1.2, label=name)
+            ax_train.plot(epochs[1:], result.train_loss[i, k], **per_epoch)
+            ax_test.plot(epochs, result.test_loss[i, k], **per_epoch, label=name)
             tuned = " (chosen)" if k == chosen[i] else ""
             if result.diverged[i, k]:
                 parts.append(f"{name} at peak {result.peaks[k]:.3g}{tuned}: diverged")
