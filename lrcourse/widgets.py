@@ -35,10 +35,12 @@ import re
 import time
 
 import ipywidgets as widgets
+import matplotlib as mpl
 import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import ScaledTranslation
 
 from lrcourse import optimizers, plots
 from lrcourse.plots import log_y
@@ -77,10 +79,16 @@ def figure(ncols=1, *, width=4.5, height=3.2):
     every slider move, which costs more than the drawing itself.
     """
     left, right, bottom, top, gap = 0.8, 0.2, 0.55, 0.35, 0.9  # inches
-    with plots.style():
+    # A title at a fixed height, and each x label a fixed distance below its panel (room for
+    # tick labels with exponents, 10⁻³): placed automatically, both would measure every tick
+    # label again on each redraw, a quarter of its time.
+    with plots.style(), mpl.rc_context({"axes.titley": 1.0}):
         fig = Figure(figsize=(width * ncols, height), layout="none")
         FigureCanvasAgg(fig)
         axes = fig.subplots(1, ncols, squeeze=False)[0]
+    for ax in axes:
+        below = ax.transAxes + ScaledTranslation(0, -0.325, fig.dpi_scale_trans)
+        ax.xaxis.set_label_coords(0.5, 0, transform=below)
     panel = (width * ncols - left - right - gap * (ncols - 1)) / ncols
     fig.subplots_adjust(
         left=left / (width * ncols),
