@@ -110,6 +110,7 @@ def test_a_killed_batch_loses_only_what_was_in_flight(submissions, tmp_path):
 
     again = grade(submissions, out)  # nothing changed: nothing to grade
     assert not [line for line in again.stderr.splitlines() if line.startswith("graded ")]
+    assert f"{N} of {N} already graded by this version of the grader" in again.stderr
     assert (out / "grades.csv").read_text() == (tmp_path / "clean" / "grades.csv").read_text()
 
     changed = submissions / "student1_01_gradient_descent.ipynb"

@@ -317,6 +317,11 @@ class Progress:
         self.start = time.monotonic()
         self.lock = threading.Lock()
         self.tty = hasattr(stream, "isatty") and stream.isatty()
+        if done_before:  # a rerun: say why those are not graded again
+            stream.write(
+                f"{done_before} of {total} already graded by this version of the grader, with "
+                "these limits: kept (--regrade grades them again)\n"
+            )
 
     def update(self, result):
         with self.lock:
