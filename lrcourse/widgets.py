@@ -38,8 +38,10 @@ import ipywidgets as widgets
 import matplotlib as mpl
 import numpy as np
 import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.transforms import ScaledTranslation
 
 from lrcourse import optimizers, plots
@@ -175,6 +177,7 @@ class Explorer(widgets.VBox):
         self._autoscale = {ax: (ax.get_autoscalex_on(), ax.get_autoscaley_on()) for ax in fig.axes}
         self._background = None  # pixels of the static parts, for blitting
         self._painted = None  # the axes' limits, scales and titles in that picture
+        self._legends = {}  # {a legend's look: (its box on the canvas, its pixels)}
 
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
@@ -259,6 +262,8 @@ class Explorer(widgets.VBox):
             # Paint the static parts alone and keep that picture for the next updates.
             for artist in added:
                 artist.set_visible(False)
+            for ax in self.figure.axes:
+                _plain_powers(ax)
             canvas.draw()
             self._background, self._painted = canvas.copy_from_bbox(self.figure.bbox), look
             for artist in added:
@@ -267,8 +272,36 @@ class Explorer(widgets.VBox):
             canvas.restore_region(self._background)
         renderer = canvas.get_renderer()
         for artist in added:
-            artist.draw(renderer)
+            if isinstance(artist, Legend) and artist.get_visible() and artist._loc:
+                self._paste(artist)  # a legend at a fixed place: the same pixels each move
+            else:
+                artist.draw(renderer)
         return _png(canvas)
+
+    # A legend costs as much to draw as all the curves (its text), and while a slider moves its
+    # entries rarely change. One at a fixed place (not loc="best", which moves with the data) is
+    # drawn once onto a transparent layer, kept under what it shows, and laid over the picture.
+
+    def _paste(self, legend):
+        """Lay ``legend`` over the canvas from the layer kept for its look (drawn if new)."""
+        key = _legend_key(legend)
+        if key not in self._legends:
+            if len(self._legends) >= 64:  # labels that carry a number: keep the recent ones
+                self._legends.clear()
+            width, height = self.figure.canvas.get_width_height()
+            layer = RendererAgg(width, height, self.figure.dpi)
+            legend.draw(layer)
+            rgba = np.asarray(layer.buffer_rgba())
+            rows, cols = np.nonzero(rgba[..., 3])
+            if not rows.size:
+                return
+            box = (slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1))
+            self._legends[key] = (box, rgba[box].astype(np.float32) / 255)
+        box, layer = self._legends[key]
+        pixels = np.asarray(self.figure.canvas.buffer_rgba())
+        under = pixels[box][..., :3].astype(np.float32)
+        alpha = layer[..., 3:]
+        pixels[box][..., :3] = np.rint(under + (255 * layer[..., :3] - under) * alpha)
 
     def _repr_mimebundle_(self, **kwargs):
         # Besides the live widget, store a still of the figure: a notebook viewed on a code host
@@ -283,6 +316,73 @@ class Explorer(widgets.VBox):
             "(A still image: run the notebook to move its controls.)"
         )
         return bundle, {"image/png": {"alt": alt}}
+
+
+class _PlainPowers(ticker.LogFormatterSciNotation):
+    """Log-axis labels such as 10⁻²⁰ in plain text, with Unicode superscripts.
+
+    Matplotlib writes them as mathtext ("$\\mathdefault{10^{-20}}$"), and parsing a label it has
+    not seen yet takes longer than drawing it: a slider that moves an axis' limits would spend
+    most of its redraw there. The font's superscript digits look the same."""
+
+    def __call__(self, x, pos=None):
+        label = super().__call__(x, pos)
+        math = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", label)
+        if not math:
+            return label
+        text = math.group(1).replace("\\times", "×")
+        text = re.sub(r"\^\{([-0-9]+)\}", lambda power: power.group(1).translate(_SUPER), text)
+        return label if set(text) & set("\\{}^$") else text
+
+
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _plain_powers(ax):
+    """Give ``ax``'s log axes plain-text labels (``_PlainPowers``), keeping their settings."""
+    for axis in (ax.xaxis, ax.yaxis):
+        for formatter, use in (
+            (axis.get_major_formatter(), axis.set_major_formatter),
+            (axis.get_minor_formatter(), axis.set_minor_formatter),
+        ):
+            if type(formatter) is ticker.LogFormatterSciNotation:
+                plain = _PlainPowers(
+                    formatter._base,
+                    labelOnlyBase=formatter.labelOnlyBase,
+                    minor_thresholds=formatter.minor_thresholds,
+                    linthresh=formatter._linthresh,
+                )
+                use(plain)
+
+
+_LEGEND_LOOK = (
+    "color",
+    "linestyle",
+    "linewidth",
+    "marker",
+    "markersize",
+    "markerfacecolor",
+    "markeredgecolor",
+    "markeredgewidth",
+    "alpha",
+    "facecolor",
+    "edgecolor",
+    "hatch",
+)
+
+
+def _legend_key(legend):
+    """Everything a legend's pixels depend on, once its axes are placed: entries and their look."""
+
+    def look(artist):  # the getters themselves: Artist.properties() reads every docstring
+        getters = [getattr(artist, f"get_{name}", None) for name in _LEGEND_LOOK]
+        return type(artist).__name__, tuple(repr(get()) if get else None for get in getters)
+
+    texts = tuple(t.get_text() for t in legend.texts) + (legend.get_title().get_text(),)
+    place = (id(legend.axes), legend.axes.bbox.bounds, legend._loc)
+    place += (legend.get_bbox_to_anchor().bounds, legend._ncols, legend.prop.get_size())
+    frame = legend.get_frame_on() and look(legend.get_frame())
+    return place, texts, tuple(map(look, legend.legend_handles)), frame
 
 
 # --- controls generated from a schedule factory's signature ------------------------------------

@@ -165,6 +165,38 @@ def test_blitting_shows_the_same_picture_as_a_full_redraw():
         assert np.mean(np.any(blitted != full, axis=-1)) < 0.005
 
 
+@pytest.mark.parametrize("name", ["adam.adam_race", "descent.noise_floor_explorer"])
+def test_a_legend_laid_from_its_layer_looks_as_if_drawn(name):
+    # Two copies of an explorer, moved alike: one lays its legends from the layers it keeps, the
+    # other draws them directly. The pictures agree to rounding (2 levels of 255).
+    kept, drawn = (widgets.all_explorers()[name]() for _ in range(2))
+    drawn._paste = lambda legend: legend.draw(drawn.figure.canvas.get_renderer())
+    for explorer in (kept, drawn):
+        control = next(iter(explorer.controls.values()))
+        for _ in range(3):
+            control.value = control.value * 0.8
+    assert kept._legends  # the layers were used ...
+    difference = np.abs(pixels(kept.image.value).astype(int) - pixels(drawn.image.value))
+    assert difference.max() <= 2  # ... and show what drawing would
+
+
+def test_a_legend_with_new_entries_gets_a_new_layer():
+    explorer = widgets.all_explorers()["descent.noise_floor_explorer"]()
+    before = len(explorer._legends)
+    explorer.controls["lr"].value = 0.25  # past 2/L: the predicted floor leaves the legend
+    assert "no floor" in explorer.status.value
+    assert len(explorer._legends) > before
+
+
+def test_log_axes_of_explorers_label_powers_in_plain_text():
+    explorer = widgets.compare_explorer(schedules.cosine_decay, problem=quadratic(condition=10))
+    labels = [t.get_text() for t in explorer.figure.axes[1].get_yticklabels()]
+    assert "10⁻¹" in labels and not [label for label in labels if "$" in label]
+    plain = widgets._PlainPowers()
+    plain.set_axis(explorer.figure.axes[1].yaxis)
+    assert plain(1e-20) == "10⁻²⁰" and plain(1e3) == "10³"
+
+
 # --- compare_explorer --------------------------------------------------------------------------
 
 
