@@ -666,6 +666,9 @@ def compare_explorer(*entries, horizon=200, problem=None, optimizer=optimizers.s
             for label, (factory, names, fixed) in factories.items()
         }
         plots.plot_schedules(schedules, horizon, ax=axes[0], log=log, title="the schedules")
+        # Legends at fixed places, where decaying rates and falling losses leave room: one
+        # placed by the data ("best") would move, and be drawn afresh, at every step.
+        axes[0].get_legend().set_loc("upper right")
         if problem is None:
             return "; ".join(
                 f"{label}: lr {float(s(horizon - 1)):.3g} at the last step"
@@ -676,6 +679,7 @@ def compare_explorer(*entries, horizon=200, problem=None, optimizer=optimizers.s
         history = run(optimizer(lr=_stacked(schedules.values(), horizon)), problem, starts, horizon)
         histories = plots.runs(history, schedules)
         plots.plot_losses(histories, ax=axes[1], min_loss=min_loss, title=axes[1].get_title())
+        axes[1].get_legend().set_loc("upper right")
         return "; ".join(f"{label}: {_outcome(h)}" for label, h in histories.items())
 
     layout = widgets.HBox(columns, layout=widgets.Layout(justify_content="space-around"))
