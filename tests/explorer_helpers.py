@@ -2,6 +2,8 @@
 
 import statistics
 
+import numpy as np
+
 
 def shown(explorer):
     """What the learner sees: the picture and the status line."""
@@ -18,3 +20,13 @@ def median_update_ms(explorer, name, values):
         assert explorer.error is None, explorer.status.value
         times.append(explorer.seconds)
     return 1e3 * statistics.median(times)
+
+
+def moves_and_reacts(explorer, name, low, high):
+    """Move control ``name`` through 20 values from ``low`` to ``high`` times where it starts;
+    the picture or the status line must change. Prints the median update (not asserted)."""
+    start = explorer.controls[name].value
+    before = shown(explorer)
+    ms = median_update_ms(explorer, name, np.geomspace(start * low, start * high, 20))
+    assert shown(explorer) != before
+    print(f"{explorer.title}: median update {ms:.0f} ms over 20 moves of {name}")

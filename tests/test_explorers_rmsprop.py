@@ -8,7 +8,7 @@ running the tests may be busy.
 
 import numpy as np
 import pytest
-from explorer_helpers import median_update_ms, shown
+from explorer_helpers import median_update_ms, moves_and_reacts, shown
 
 from lrcourse.explorers.rmsprop import EXPLORERS, rmsprop_explorer, rmsprop_race
 from lrcourse.optimizers import rmsprop
@@ -134,11 +134,7 @@ def test_every_listed_explorer_builds_reacts_and_is_fast(name):
     explorer = EXPLORERS[name]()
     assert explorer.error is None, explorer.status.value
     lr_name = next(k for k in explorer.controls if k == "lr" or k.endswith("RMSProp.lr"))
-    start = explorer.controls[lr_name].value
-    before = shown(explorer)
-    ms = median_update_ms(explorer, lr_name, np.geomspace(start * 0.5, start * 1.5, 20))
-    assert shown(explorer) != before
-    print(f"{name}: median update {ms:.0f} ms over 20 moves of {lr_name}")
+    moves_and_reacts(explorer, lr_name, 0.5, 1.5)
     alpha = "alpha" if "alpha" in explorer.controls else "RMSProp.alpha"
     ms = median_update_ms(explorer, alpha, np.linspace(0.9, 0.999, 20))
     print(f"{name}: median update {ms:.0f} ms over 20 moves of {alpha}")
