@@ -24,6 +24,7 @@ on ``all_explorers()`` includes it, so the tests, the browser test and the bench
 """
 
 import base64
+import contextlib
 import html
 import importlib
 import inspect
@@ -152,6 +153,19 @@ def _png(canvas):
     return buffer.getvalue()
 
 
+@contextlib.contextmanager
+def _hidden(artists):
+    """Hide the shown ``artists`` for the duration of a ``with`` block, then show them again."""
+    shown = [artist for artist in artists if artist.get_visible()]
+    for artist in shown:
+        artist.set_visible(False)
+    try:
+        yield
+    finally:
+        for artist in shown:
+            artist.set_visible(True)
+
+
 def _lay(pixels, layer):
     """Lay a layer from ``Explorer._drawn_alone`` over the opaque RGBA ``pixels``, in place."""
     box, color, clear = layer
@@ -189,8 +203,8 @@ class Explorer(widgets.VBox):
         self._background = None  # pixels of the static parts, for blitting
         self._painted = None  # the axes' limits, scales and titles in that picture
         self._bare = None  # pixels of the figure without its axes (its face)
-        self._panels = {}  # {axes: (its box on the canvas, the pixels of its static parts)}
-        self._legends = {}  # {a legend's look: (its box on the canvas, its pixels)}
+        self._panels = {}  # {axes: the layer of its static parts (see ``_drawn_alone``)}
+        self._legends = {}  # {a legend's look: its layer}
         self._layer = None  # a transparent canvas to draw one panel or legend on
 
         self.image = widgets.Image(format="png")
@@ -273,11 +287,8 @@ class Explorer(widgets.VBox):
         """The figure as PNG: what ``draw`` added, painted over the picture of the static parts."""
         canvas, added, look = self.figure.canvas, self._added(), self._look()
         if look != self._painted:
-            for artist in added:
-                artist.set_visible(False)
-            self._paint_static(look)
-            for artist in added:
-                artist.set_visible(True)
+            with _hidden(added):
+                self._paint_static(look)
         pixels = np.asarray(canvas.buffer_rgba())
         pixels[...] = self._background
         renderer = canvas.get_renderer()
@@ -303,22 +314,15 @@ class Explorer(widgets.VBox):
             self._background, self._painted = np.array(fig.canvas.buffer_rgba()), look
             return
         if self._bare is None:
-            shown = [ax for ax in fig.axes if ax.get_visible()]
-            for ax in shown:
-                ax.set_visible(False)
-            fig.canvas.draw()
+            with _hidden(fig.axes):
+                fig.canvas.draw()
             self._bare = np.array(fig.canvas.buffer_rgba())
-            for ax in shown:
-                ax.set_visible(True)
         background = self._bare.copy()
         for ax in sorted(fig.axes, key=lambda ax: ax.get_zorder()):  # as Figure.draw orders them
             legends = [artist for artist in ax.get_children() if self._apart(artist)]
             if self._painted is None or look[ax] != self._painted[ax] or ax not in self._panels:
-                for legend in legends:
-                    legend.set_visible(False)
-                self._panels[ax] = self._drawn_alone(ax)
-                for legend in legends:
-                    legend.set_visible(True)
+                with _hidden(legends):
+                    self._panels[ax] = self._drawn_alone(ax)
             _lay(background, self._panels[ax])
             for legend in legends:  # the axes draw their legend last
                 _lay(background, self._legend_layer(legend))

@@ -167,12 +167,8 @@ def test_blitting_shows_the_same_picture_as_a_full_redraw():
 
 def static_drawn(explorer):
     """The explorer's static parts drawn by matplotlib in one go, as RGBA pixels."""
-    added = explorer._added()
-    for artist in added:
-        artist.set_visible(False)
-    explorer.figure.canvas.draw()
-    for artist in added:
-        artist.set_visible(True)
+    with widgets._hidden(explorer._added()):
+        explorer.figure.canvas.draw()
     return np.asarray(explorer.figure.canvas.buffer_rgba(), dtype=int)
 
 
