@@ -136,8 +136,17 @@ def test_a_submission_is_read_without_trusting_it(tmp_path):
     cases = {
         "cut.ipynb": ('{"cells": [', "not valid JSON"),
         "list.ipynb": ("[1, 2]", "not a Jupyter notebook"),
-        "v3.ipynb": ('{"cells": [], "nbformat": 3}', "format 3 is not supported"),
+        "v3.ipynb": ('{"worksheets": [], "nbformat": 3}', "in format 3, from IPython 3"),
+        "v5.ipynb": ('{"cells": [], "nbformat": 5}', "format 5 is not supported"),
         "cell.ipynb": ('{"cells": [{"cell_type": "evil"}], "nbformat": 4}', "malformed cell"),
+        "source.ipynb": (
+            '{"cells": [{"cell_type": "code", "source": 5}], "nbformat": 4}',
+            "the source of cell 1 is not text",
+        ),
+        "lines.ipynb": (
+            '{"cells": [{"cell_type": "code", "source": ["a", null]}], "nbformat": 4}',
+            "the source of cell 1 is not text",
+        ),
         "binary.ipynb": (b"\xff\xfe", "not UTF-8"),
     }
     for name, (content, words) in cases.items():

@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -36,6 +37,7 @@ import tempfile
 import threading
 import time
 import warnings
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -58,11 +60,12 @@ def expand(paths):
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = sorted(p for p in path.glob("*.ipynb") if p.is_file())
+            # Links and pipes too: each gets a row saying why it was not graded.
+            inside = sorted(p for p in path.glob("*.ipynb") if p.is_symlink() or not p.is_dir())
             if not inside:
                 problems.append(f"{raw}: a folder with no .ipynb files directly inside")
             found += inside
-        elif not path.exists():
+        elif not path.exists() and not path.is_symlink():
             problems.append(f"{raw}: no such file")
         elif path.suffix != ".ipynb":
             problems.append(f"{raw}: not a notebook (the name does not end in .ipynb)")
@@ -70,17 +73,74 @@ def expand(paths):
             found.append(path)
     if problems:
         raise UsageError("\n".join(problems))
-    return list(dict.fromkeys(p.resolve() for p in found))  # each file once, in order
+    # Each file once, in order; links are not resolved (``notebook.read`` refuses them).
+    return list(dict.fromkeys(Path(os.path.abspath(p)) for p in found))
 
 
 def _names(paths):
-    """A distinct, readable file stem for every submission (for feedback/NAME.md)."""
-    names, seen = [], {}
-    for p in paths:
-        stem = p.stem
-        seen[stem] = seen.get(stem, 0) + 1
-        names.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+    """A distinct file stem for each submission (feedback/NAME.md), stable: its file name's stem
+    as text, and where two share one, a digest of each one's path after it, longer until none
+    clash (so never another file's name, and never dependent on the order of the files)."""
+    stems = [clean(decode_name(p.stem), 100) for p in paths]
+    names = stems
+    for width in (8, 16, 64):
+        counts = Counter(names)
+        names = [
+            n if counts[n] == 1 else f"{s}-{hashlib.sha256(os.fsencode(p)).hexdigest()[:width]}"
+            for n, s, p in zip(names, stems, paths, strict=True)
+        ]
     return names
+
+
+# --- text from a submission, made safe for where it goes --------------------------------------
+#
+# A file name, a note, an error message or a value comes from code the student controls. Each is
+# bounded and made valid text once, when it enters a result (``clean``); then escaped for where it
+# is shown: a CSV cell, the terminal, Markdown. JSON needs nothing more than ``clean``.
+
+# Control characters (line breaks aside), and the bidirectional overrides that reorder a line.
+CONTROL = {c: f"\\x{c:02x}" for c in [*range(9), *range(11, 32), *range(127, 160)]}
+CONTROL |= {c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
+def decode_name(name):
+    """A file name as text: UTF-8, or else Latin-1 (as in a Windows zip: ``m\\xfcller.ipynb``)."""
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def clean(text, most=2000):
+    """Any text from a submission, bounded to ``most`` characters, valid (a lone surrogate, as
+    an exception's message can hold, becomes '?') and without control characters."""
+    text = str(text)
+    if len(text) > most:
+        text = f"{text[:most]} [... {len(text) - most} more characters]"
+    return text.encode("utf-8", "replace").decode("utf-8").translate(CONTROL)
+
+
+def csv_cell(text):
+    """A CSV cell a spreadsheet shows as text: a leading = + - @, tab or CR would be a formula."""
+    text = str(text)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def terminal(text):
+    """One line for the teaching assistant's terminal: no escape sequences, no line breaks."""
+    return clean(text, 500).replace("\n", "\\n").replace("\t", " ")
+
+
+def markdown(text, block=False):
+    """``text`` shown as itself in Markdown: in a code span (one line) or a fenced block, fenced
+    by more backticks than it holds in a row, so no link, image, heading or fence in it acts."""
+    text = clean(text, 4000)
+    fence = "`" * (1 + max(map(len, re.findall("`+", text)), default=0))
+    if block:
+        fence = fence if len(fence) >= 3 else "```"
+        return f"{fence}\n{text}\n{fence}"
+    return f"{fence} {' '.join(text.split())} {fence}"
 
 
 # --- grading one submission ----------------------------------------------------------------------
@@ -188,13 +248,12 @@ def _executed(reply, fallback):
 def grade_one(path, name, setup, running=None):
     """Grade one submission in a sandbox of its own; always returns a result dict."""
     started = time.monotonic()
-    result = {"submission": str(path), "name": name, "lecture": None, "exercises": {}}
-    result.update(notes=[], flags=[])
+    result = _failed(path, name, None)
     nb, problem = notebook.read(path)
     number = nb and (setup.lecture or notebook.lecture_of(nb, os.path.basename(path)))
     lecture = spec.lectures().get(number) if nb else None
     if nb is None:
-        result["error"] = problem
+        result["error"] = clean(problem)
     elif lecture is None:
         result["error"] = (
             "cannot tell which exercises this notebook holds (no lrcourse metadata, no check "
@@ -210,12 +269,12 @@ def grade_one(path, name, setup, running=None):
         request, walls = _request(notebook.prepare(nb), lecture, setup.limits)
         view = setup.view(lecture)
         wall = sandbox.wall(setup.limits, walls)
-        reply, problem = sandbox.run(request, setup.isolation, view, setup.limits, wall, running)
+        reply, problem = sandbox.run(request, setup.confinement, view, setup.limits, wall, running)
         if reply is None:
             result["error"] = problem
         else:
             notes = reply.get("notes") if isinstance(reply.get("notes"), list) else []
-            notes = [str(n)[:300] for n in notes][:50]
+            notes = [clean(n, 300) for n in notes[:50]]
             result["notes"] += notes
             ran = _executed(reply, nb)
             verdicts = {e.id: _verdict(e, reply, ran, notes) for e in lecture.exercises}
@@ -226,12 +285,19 @@ def grade_one(path, name, setup, running=None):
                     "status": v.status,
                     "score": score,
                     "points": points,
-                    "message": v.message,
+                    "message": clean(v.message, 4000),
                 }
             notebook.show_verdicts(ran, {q: v.message for q, v in verdicts.items()})
             result["executed"] = ran
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
+
+
+def _failed(path, name, error):
+    """The result of a submission that was not graded, for ``error`` (a sentence)."""
+    result = {"submission": clean(decode_name(str(path)), 1000), "name": name, "lecture": None}
+    result.update(exercises={}, notes=[], flags=[], seconds=0)
+    return result if error is None else {**result, "error": error}
 
 
 class Setup:
@@ -241,7 +307,8 @@ class Setup:
         self.limits, self.lecture = limits, lecture
         self.folder = tempfile.mkdtemp(prefix="lrcourse-views-")
         self.views, self.lock = {}, threading.Lock()
-        self.isolation = sandbox.choose(isolation, self.view(None))
+        self.confinement = sandbox.choose(isolation, self.view(None), limits)
+        self.isolation = self.confinement.isolation
 
     def view(self, lecture):
         """The sandbox's package for ``lecture`` (None: nothing allowed), made once."""
@@ -271,17 +338,21 @@ def grader_version():
     return digest.hexdigest()
 
 
-def job_key(path, version, limits, lecture):
-    """What decides a result: the submission's bytes, the grader's version, limits, --lecture."""
-    digest = hashlib.sha256(Path(path).read_bytes() if Path(path).is_file() else b"")
-    digest.update(json.dumps([version, asdict(limits), lecture]).encode())
+def job_key(path, version, limits, lecture, isolation):
+    """What decides a result: the submission's bytes, the grader's version, limits, --lecture,
+    and the isolation (a result graded without a sandbox is not one graded in it)."""
+    data, problem = notebook.read_bytes(path)
+    digest = hashlib.sha256(data if data is not None else problem.encode())
+    digest.update(json.dumps([version, asdict(limits), lecture, isolation]).encode())
     return digest.hexdigest()
 
 
 def _atomic_write(path, text):
     """Write ``text`` so that ``path`` holds either the old or the new content, never half."""
     folder = os.path.dirname(path) or "."
-    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as f:
+    # errors="replace": a lone surrogate in a student's output must not cost the whole file.
+    kind = dict(mode="w", encoding="utf-8", errors="replace", suffix=".tmp")
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False, **kind) as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
@@ -333,7 +404,7 @@ class Progress:
                 if self.done == self.total:
                     self.stream.write("\n")
             else:
-                self.stream.write(f"{line}: {result['name']}: {score}\n")
+                self.stream.write(f"{line}: {terminal(result['name'])}: {score}\n")
             self.stream.flush()
 
 
@@ -347,8 +418,9 @@ def grade_many(paths, out, setup, jobs=None, progress=None, regrade=False):
     for folder in ("notebooks", "feedback"):
         os.makedirs(os.path.join(out, folder), exist_ok=True)
     store, version, names = Store(out), grader_version(), _names(paths)
-    keys = [job_key(p, version, setup.limits, setup.lecture) for p in paths]
+    keys = [job_key(p, version, setup.limits, setup.lecture, setup.isolation) for p in paths]
     results = [None if regrade else store.load(n, k) for n, k in zip(names, keys, strict=True)]
+    results = [r and _reportable(r, p, n) for r, p, n in zip(results, paths, names, strict=True)]
     todo = [i for i, r in enumerate(results) if r is None]
     progress = progress or Progress(len(paths), len(paths) - len(todo))
     running, lock = sandbox.Running(), threading.Lock()
@@ -357,15 +429,14 @@ def grade_many(paths, out, setup, jobs=None, progress=None, regrade=False):
         try:
             result = grade_one(paths[i], names[i], setup, running)
         except Exception as exc:  # a grader bug costs this submission, reported, not the batch
-            result = {"submission": str(paths[i]), "name": names[i], "exercises": {}}
-            result.update(notes=[], flags=[], error=f"internal grader error: {exc!r}", seconds=0)
+            result = _failed(paths[i], names[i], f"internal grader error: {type(exc).__name__}")
         executed = result.pop("executed", None)
         with lock:
             saved = os.path.join(out, "notebooks", f"{names[i]}.ipynb")
             if executed is not None and (problem := _write_notebook(executed, saved)):
                 result["notes"].append(problem)
+            results[i] = result = _reportable(result, paths[i], names[i])
             store.save(names[i], keys[i], result)
-            results[i] = result
             write_feedback([result], os.path.join(out, "feedback"))
             write_reports([r for r in results if r is not None], out, setup.limits)
         progress.update(result)
@@ -397,6 +468,18 @@ def _write_notebook(nb, path):
     return None
 
 
+def _reportable(result, path, name):
+    """``result`` if every report can be made from it; else a row saying it could not, so that
+    a failure while reporting one submission costs that row, never the batch's reports."""
+    try:
+        feedback(result)
+        _row(result, _columns([result]))
+        json.dumps(result, allow_nan=False).encode()
+        return result
+    except Exception as exc:
+        return _failed(path, name, f"internal grader error while reporting ({type(exc).__name__})")
+
+
 # --- writing the results --------------------------------------------------------------------
 
 
@@ -425,10 +508,13 @@ def write_csv(results, path):
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(["submission", *columns, "total", "note"])
-    for r in results:
-        scores = [r["exercises"][q]["score"] if q in r["exercises"] else "" for q in columns]
-        writer.writerow([r["name"], *scores, _total(r), _note(r)])
+    writer.writerows(_row(r, columns) for r in results)
     _atomic_write(path, text.getvalue())
+
+
+def _row(result, columns):
+    scores = [result["exercises"][q]["score"] if q in result["exercises"] else "" for q in columns]
+    return [csv_cell(result["name"]), *scores, _total(result), csv_cell(_note(result))]
 
 
 def write_json(results, path, limits):
@@ -445,10 +531,10 @@ def write_json(results, path, limits):
 
 def feedback(result):
     """The Markdown a student reads about one submission."""
-    lines = [f"# Feedback on {Path(result['submission']).name}", ""]
+    lines = [f"# Feedback on {markdown(Path(result['submission']).name)}", ""]
     if result.get("error"):
         lines += [
-            "This notebook could not be graded: " + result["error"] + ".",
+            f"This notebook could not be graded: {markdown(result['error'])}.",
             "",
             "Open it in Jupyter, check that it runs, save it, and submit it again.",
         ]
@@ -468,14 +554,12 @@ def feedback(result):
         lines += [
             f"## {qid}: {title} ({e['score']}/{e['points']})",
             "",
-            "```",
-            e["message"],
-            "```",
+            markdown(e["message"], block=True),
             "",
         ]
     if result["notes"]:
         lines += ["## Notes on running your notebook", ""]
-        lines += [f"- {n}" for n in result["notes"]]
+        lines += [f"- {markdown(n)}" for n in result["notes"]]
         lines += [""]
     return "\n".join(lines)
 
@@ -555,9 +639,10 @@ def parser():
         ("--timeout", float, d.timeout, "wall-clock seconds to run one notebook"),
         ("--cell-timeout", float, d.cell_timeout, "seconds for one cell"),
         ("--cpu", float, d.cpu, "CPU seconds for each process in the sandbox"),
-        ("--memory-mb", int, d.memory_mb, "memory (address space) of each process in the sandbox"),
+        ("--memory-mb", int, d.memory_mb, "memory of each process, and (with a cgroup) in all"),
         ("--output-kb", int, d.output_kb, "cell output kept in the graded notebook"),
         ("--answer-timeout", float, d.answer_timeout, "seconds for one exercise's cases"),
+        ("--processes", int, d.processes, "processes and threads in one sandbox"),
     ]
     for flag, kind, default, text in limits:
         p.add_argument(flag, type=kind, default=default, help=f"{text} (default {default:g})")
@@ -577,6 +662,7 @@ def main(argv=None):
         memory_mb=args.memory_mb,
         output_kb=args.output_kb,
         answer_timeout=args.answer_timeout,
+        processes=args.processes,
     )
     try:
         paths = expand(args.submissions)
@@ -598,6 +684,7 @@ def main(argv=None):
     except RuntimeError as err:
         print(f"lrcourse-grade: nothing graded.\n{err}", file=sys.stderr)
         return EXIT_UNPROTECTED
+    print(f"lrcourse-grade: {setup.confinement.in_force(limits)}", file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
     try:
         results = grade_many(paths, args.out, setup, args.jobs, regrade=args.regrade)
@@ -621,6 +708,6 @@ def main(argv=None):
             f"{len(ungraded)} could not be graded (row with a note in grades.csv):", file=sys.stderr
         )
         for r in ungraded:
-            print(f"  {r['submission']}: {r['error']}", file=sys.stderr)
+            print(f"  {terminal(r['submission'])}: {terminal(r['error'])}", file=sys.stderr)
         return EXIT_SOME_UNGRADED
     return EXIT_OK

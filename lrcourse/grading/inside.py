@@ -3,7 +3,9 @@
 The grader (``sandbox.run``) starts ``python -m lrcourse.grading.inside`` inside bubblewrap, with
 a request on stdin. This process
 
-1. drops to an unprivileged uid when the sandbox started it as root;
+1. takes the uid the grader chose for this sandbox when it started as root (dropping every
+   capability), and the process limit (``RLIMIT_NPROC``, which counts per uid, or per user
+   namespace: in either case, this sandbox's processes alone);
 2. runs the notebook top to bottom in a fresh kernel, under per-cell and total time limits and an
    output cap (the executed notebook is for the teaching assistant and the student);
 3. asks that same kernel, where the notebook's definitions now live, to call each answer on its
@@ -22,8 +24,10 @@ a ``check`` that only says the grader will judge, and the modules a lecture allo
 import asyncio
 import json
 import os
+import resource
 import selectors
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -31,9 +35,9 @@ from queue import Empty
 
 from . import runner
 
-MAX_EVENTS = 20_000_000  # bytes of results accepted from one answer
+MAX_EVENTS = 1_000_000  # bytes of outcomes accepted from one exercise (the largest right one: 8 KB)
+MAX_OUTCOME = 200_000  # bytes of one case's outcome; a larger result is described by its shape
 HOME = "/grading"  # the sandbox's private scratch folder (a size-limited tmpfs)
-NOBODY = 65534
 
 
 def check(exercise_id, answer):
@@ -45,6 +49,16 @@ def grade(exercise_id, answer, hidden=False):
     """The stand-in for nbgrader's test cells (``lrcourse.check.grade``): nothing to do here."""
 
 
+def read_regular(path, most=8 * MAX_EVENTS):
+    """The bytes of ``path`` if it is a regular file, else OSError: the notebook's code shares
+    this folder, and a FIFO or a symlink in place of a file must not make us wait or wander."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return f.read(most + 1)
+
+
 # --- calling the answers, inside the kernel -----------------------------------------------------
 
 
@@ -53,7 +67,13 @@ def _answer(fn, job, fd):
     with os.fdopen(fd, "w", encoding="utf-8") as events:
         for args in job["cases"]:
             outcome = runner.call_case(fn, args, job["time_limit"])
-            events.write(json.dumps(outcome, allow_nan=False) + "\n")
+            line = json.dumps(outcome, allow_nan=False)
+            if len(line) > MAX_OUTCOME:  # far larger than any right answer: its shape will do
+                result = outcome["result"] or {}
+                shape = result.get("shape") if isinstance(result.get("shape"), list) else []
+                outcome["result"] = {"kind": "too_big", "shape": shape, "container": "result"}
+                line = json.dumps(outcome, allow_nan=False)[:MAX_OUTCOME]
+            events.write(line + "\n")
             events.flush()
             if outcome["timeout"] or outcome["error"]:
                 break  # the verdict stops at this case; the rest would only cost time
@@ -92,8 +112,7 @@ def call_answers(namespace, request_path, reply_path):
     """Call every exercise's function from ``namespace`` (the notebook's globals) on its cases.
 
     Called in the kernel once the notebook has run. Writes {exercise id: what happened}."""
-    with open(request_path) as f:
-        jobs = json.load(f)["exercises"]
+    jobs = json.loads(read_regular(request_path))["exercises"]
     reply = {}
     for job in jobs:
         fn = namespace.get(job["function"])
@@ -112,7 +131,10 @@ def call_answers(namespace, request_path, reply_path):
         os.close(write)
         outcomes, code, killed = _collect(pid, read, job["wall"])
         reply[job["id"]] = {"defined": True, "outcomes": outcomes, "exit": code, "killed": killed}
-    with open(reply_path, "w") as f:
+    if os.path.lexists(reply_path):
+        os.unlink(reply_path)
+    fd = os.open(reply_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as f:
         json.dump(reply, f)
 
 
@@ -125,19 +147,32 @@ def _client(nb, limits):
     from nbformat.v4 import new_output
 
     class Client(NotebookClient):
-        kept, flooded = 0, ()
+        kept, flooded, cell = 0, (), None  # cell: the index of the cell running now
 
-        def output(self, outs, msg, display_id, cell_index):
-            size = len(str(msg.get("content", "")))
+        def _keep(self, size, outs, cell_index):
+            """True when ``size`` more characters fit under the cap; else stop the cell."""
             if self.kept + size <= limits["output_kb"] * 1024:
                 self.kept += size
-                return super().output(outs, msg, display_id, cell_index)
+                return True
             if cell_index not in self.flooded:
                 self.flooded = (*self.flooded, cell_index)
                 text = f"[grader: output beyond {limits['output_kb']} KB dropped; cell stopped]\n"
                 outs.append(new_output("stream", name="stderr", text=text))
                 asyncio.ensure_future(self.km.interrupt_kernel())  # stop it at its source
+            return False
+
+        def output(self, outs, msg, display_id, cell_index):
+            if self._keep(len(str(msg.get("content", ""))), outs, cell_index):
+                return super().output(outs, msg, display_id, cell_index)
             return None
+
+        def _update_display_id(self, display_id, msg):
+            # An update rewrites every output shown with this display_id, never passing through
+            # ``output``: it costs its size once for each of them.
+            places = sum(map(len, self._display_id_map.get(display_id, {}).values()))
+            size = len(str(msg.get("content", ""))) * places
+            if self.cell is None or self._keep(size, self.nb.cells[self.cell].outputs, self.cell):
+                super()._update_display_id(display_id, msg)
 
     return Client(
         nb,
@@ -191,7 +226,7 @@ async def _run(client, nb, limits, notes):
                 notes.append(f"the notebook ran out of time ({limit}) before cell {index + 1}")
                 break
             client.timeout = int(max(1, min(limits["cell_timeout"], left)))
-            started = time.monotonic()
+            client.cell, started = index, time.monotonic()
             try:
                 await client.async_execute_cell(cell, index)
             except DeadKernelError:
@@ -206,6 +241,7 @@ async def _run(client, nb, limits, notes):
                 notes.append(f"cell {index + 1} did not stop when interrupted; answers not graded")
                 return False
         nb.cells.append(new_code_cell(CALL))  # nbclient records outputs by the cell's index
+        client.cell = len(nb.cells) - 1
         client.timeout = int(limits["answers_wall"]) + 5
         try:
             await client.async_execute_cell(nb.cells[-1], len(nb.cells) - 1)
@@ -249,8 +285,7 @@ def run(request):
     except Exception as exc:  # a kernel that never started, a broken message, ...
         notes.append(f"the notebook could not be run to the end ({type(exc).__name__}: {exc})")
     try:
-        with open(f"{HOME}/answers.json") as f:
-            answers = json.load(f)
+        answers = json.loads(read_regular(f"{HOME}/answers.json"))
     except (OSError, ValueError):
         answers = None
     why = notes[-1] if notes else "the kernel did not call them"
@@ -267,10 +302,13 @@ def main():
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    if os.getuid() == 0 and request.get("drop_to_nobody"):
+    uid, processes = request.get("uid"), request.get("processes")
+    if os.getuid() == 0 and uid is not None:
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)  # clears every capability: nothing here can regain root
+        os.setgid(uid)
+        os.setuid(uid)  # clears every capability: nothing here can regain root
+    if processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     os.makedirs(f"{HOME}/home", exist_ok=True)
     json.dump(run(request), out)
     out.close()

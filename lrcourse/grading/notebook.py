@@ -11,9 +11,11 @@ cells back; ``prepare`` gives the notebook the sandbox runs; ``show_verdicts`` w
 verdicts into the check cells of the notebook that ran, where the student reads them.
 """
 
+import errno
 import json
 import os
 import re
+import stat
 
 from . import spec
 
@@ -21,7 +23,8 @@ CHECK, ANSWER, SETUP = "check", "answer", "setup"
 
 
 def tags(cell):
-    return list(cell.get("metadata", {}).get("tags", []) or [])
+    found = cell.get("metadata", {}).get("tags")
+    return [t for t in found if isinstance(t, str)] if isinstance(found, list) else []
 
 
 def qid(cell):
@@ -130,31 +133,60 @@ def _unique_ids(cells):
 MAX_NOTEBOOK_BYTES = 20_000_000
 
 
+def read_bytes(path):
+    """(the file's bytes, None) or (None, why not). Never follows a symbolic link (a student's
+    link could point at a solution, or anywhere the grader can read) and never waits on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, "the file is a symbolic link, which the grader does not follow"
+        return None, f"the file cannot be read ({exc.strerror})"
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, "the file is not a regular file (a pipe or a device?)"
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            return None, f"the file is too large to be a notebook ({info.st_size // 2**20} MB)"
+        return f.read(MAX_NOTEBOOK_BYTES + 1), None
+
+
 def read(path):
     """(notebook dict, None) or (None, a sentence saying why it cannot be graded)."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_NOTEBOOK_BYTES:
-            return None, f"the file is too large to be a notebook ({size // 2**20} MB)"
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        return None, f"the file cannot be read ({exc.strerror})"
+    data, problem = read_bytes(path)
+    if problem:
+        return None, problem
     try:
         nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         return None, "the file is not a notebook (it is not UTF-8 text)"
     except ValueError as exc:
-        return None, f"the file is not valid JSON ({exc}); was it saved completely?"
+        return None, f"the file is not valid JSON ({str(exc)[:100]}); was it saved completely?"
+    version = nb.get("nbformat") if isinstance(nb, dict) else None
+    if type(version) is int and version < 4:
+        return None, (
+            f"the notebook is in format {version}, from IPython 3 or older; open it in Jupyter "
+            "and save it, which converts it to format 4, then submit it again"
+        )
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, "the file is JSON but not a Jupyter notebook (it has no list of cells)"
-    if nb.get("nbformat") != 4:
-        return None, f"the notebook format {nb.get('nbformat')!r} is not supported (need 4)"
+    if version != 4:
+        return None, f"the notebook format {repr(version)[:20]} is not supported (need 4)"
     if not isinstance(nb.get("metadata"), dict):
         nb["metadata"] = {}
-    for cell in nb["cells"]:
+    for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            return None, "the notebook has a malformed cell"
+            return None, f"the notebook has a malformed cell (cell {i + 1} is not a cell)"
+        text = cell.get("source", "")
+        if not (
+            isinstance(text, str)
+            or isinstance(text, list)
+            and all(isinstance(line, str) for line in text)
+        ):
+            return (
+                None,
+                f"the notebook has a malformed cell (the source of cell {i + 1} is not text)",
+            )
         if not isinstance(cell.get("metadata"), dict):
             cell["metadata"] = {}
     return nb, None
