@@ -411,6 +411,14 @@ def test_a_fifo_in_the_sandbox_holds_nothing(graded):
 # --- without a batch -------------------------------------------------------------------------
 
 
+def test_names_are_unique_stable_and_fit_a_file_system():
+    paths = [Path(f"/s/{p}.ipynb") for p in ("a/alice", "b/alice", "alice-2", "é" * 200)]
+    names = batch._names(paths)
+    assert len(set(names)) == 4 and names[2] == "alice-2"
+    assert batch._names(paths[::-1]) == names[::-1]  # whatever the order of the files
+    assert len(names[3].encode()) <= 120
+
+
 def test_isolation_is_part_of_the_resume_key(tmp_path):
     path = tmp_path / "a.ipynb"
     path.write_text("{}")

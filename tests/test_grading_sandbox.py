@@ -170,6 +170,8 @@ def test_globals_computed_by_the_notebook_are_there_when_answers_are_called(setu
         ("def gd_step(p, g, lr):\n    sys.exit(2)", "error", "sys.exit(2)"),
         ("def gd_step(p, g, lr):\n    return [0.95, -2.05, 0]", "failed", "a list of shape (3,)"),
         ("def gd_step(p, g, lr):\n    return helper(p)", "error", "NameError"),
+        # Far larger than any right answer: described by its shape, never sent whole.
+        ("def gd_step(p, g, lr):\n    return np.zeros(500_000)", "failed", "shape (500000,)"),
         (
             "def gd_step(p, g, lr):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
             "    while True:\n        pass",

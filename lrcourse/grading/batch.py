@@ -81,7 +81,8 @@ def _names(paths):
     """A distinct file stem for each submission (feedback/NAME.md), stable: its file name's stem
     as text, and where two share one, a digest of each one's path after it, longer until none
     clash (so never another file's name, and never dependent on the order of the files)."""
-    stems = [clean(decode_name(p.stem), 100) for p in paths]
+    # At most 120 bytes: with a digest and a suffix, within any file system's 255.
+    stems = [clean(decode_name(p.stem)).encode()[:120].decode(errors="ignore") for p in paths]
     names = stems
     for width in (8, 16, 64):
         counts = Counter(names)
@@ -436,8 +437,12 @@ def grade_many(paths, out, setup, jobs=None, progress=None, regrade=False):
             if executed is not None and (problem := _write_notebook(executed, saved)):
                 result["notes"].append(problem)
             results[i] = result = _reportable(result, paths[i], names[i])
-            store.save(names[i], keys[i], result)
-            write_feedback([result], os.path.join(out, "feedback"))
+            try:
+                store.save(names[i], keys[i], result)
+                write_feedback([result], os.path.join(out, "feedback"))
+            except OSError as exc:  # costs this row, not the batch's reports
+                error = f"its results could not be written ({exc.strerror})"
+                results[i] = result = _failed(paths[i], names[i], error)
             write_reports([r for r in results if r is not None], out, setup.limits)
         progress.update(result)
 

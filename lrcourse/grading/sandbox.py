@@ -203,11 +203,11 @@ class Confinement:
     own_count: bool = False  # RLIMIT_NPROC counts a sandbox's processes alone
     uids: object = None  # as root: a fresh uid for every sandbox (an iterator)
 
-    def command(self, view):
+    def command(self, view, scratch):
         """The command, and its environment, that runs ``inside`` (explicit at every level)."""
         argv = [sys.executable, "-m", "lrcourse.grading.inside"]
         if self.isolation != "bwrap":
-            return argv, None  # see _env
+            return argv, _env(view, scratch)
         cmd = bwrap_command(view, argv, self.bwrap)
         if self.scope:  # systemd-run needs the session's bus; bwrap gets nothing of it
             return [*self.scope, shutil.which("env") or "/usr/bin/env", "-i", *cmd], _session_env()
@@ -308,14 +308,14 @@ def run(request, confinement, view, limits, wall, running=None):
     data = json.dumps({**request, "uid": uid, "processes": processes}).encode()
     with tempfile.TemporaryDirectory(prefix="lrcourse-sandbox-") as scratch:
         os.makedirs(os.path.join(scratch, "home"))
-        argv, env = confinement.command(view)
+        argv, env = confinement.command(view, scratch)
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=scratch,
-            env=_env(view, scratch) if env is None else env,
+            env=env,
             preexec_fn=limit,
             start_new_session=True,  # its own process group: a terminal's Ctrl-C comes to us
         )
