@@ -27,7 +27,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from lrcourse.grading import batch, notebook, spec
+from lrcourse.grading import batch, notebook, sandbox, spec
 
 ROOT = Path(__file__).resolve().parents[1]
 USER = "lrcourse-ta"
@@ -417,6 +417,18 @@ def test_names_are_unique_stable_and_fit_a_file_system():
     assert len(set(names)) == 4 and names[2] == "alice-2"
     assert batch._names(paths[::-1]) == names[::-1]  # whatever the order of the files
     assert len(names[3].encode()) <= 120
+
+
+def test_with_a_cgroup_bubblewrap_still_starts_from_an_empty_environment(monkeypatch):
+    # systemd-run needs the session's bus to make the cgroup; bwrap, after env -i, gets nothing.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/1000")
+    scope = ["systemd-run", "--user", "--scope", "--"]
+    confined = sandbox.Confinement("bwrap", "/usr/bin/bwrap", scope, own_count=True)
+    argv, env = confined.command(Path("/view"), "/scratch")
+    assert argv[4:7] == [shutil.which("env") or "/usr/bin/env", "-i", "/usr/bin/bwrap"]
+    assert env == {"PATH": sandbox.ENV["PATH"], "XDG_RUNTIME_DIR": "/run/user/1000"}
+    line = confined.in_force(batch.Limits())
+    assert "total memory 2048 MB (a cgroup of its own)" in line and "NOT" not in line
 
 
 def test_isolation_is_part_of_the_resume_key(tmp_path):

@@ -15,12 +15,16 @@ on its sandbox. What is written, each file replaced whole the moment a submissio
 So stopping the batch loses only the submissions in flight, and running the same command again
 grades only those whose file, grader version, limits or --lecture changed (``--regrade``: all).
 
+NAME is the file's stem, with a digest of its path where two share one (``_names``). Everything
+from a submission is bounded and escaped for where it goes (``clean``, ``csv_cell``, ``terminal``,
+``markdown``), and a result that cannot be reported becomes a row that says so (``_reportable``).
+
 Exit status: 0 when every submission was graded; 1 when some could not be (not JSON, not a
-notebook, a sandbox that had to be killed): they are listed on stderr and have a row with a note;
-2 when nothing was graded because the command line was wrong (no submissions, a missing file, a
-file that is not .ipynb); 3 when nothing was graded because submissions cannot be isolated
-(bubblewrap missing or not working, and no --isolation none). A folder stands for the .ipynb
-files directly inside it.
+notebook, a symbolic link, a sandbox that had to be killed): they are listed on stderr and have a
+row with a note; 2 when nothing was graded because the command line was wrong (no submissions, a
+missing file, a file that is not .ipynb); 3 when nothing was graded because submissions cannot be
+isolated (bubblewrap missing or not working, and no --isolation none). A folder stands for the
+.ipynb files directly inside it.
 """
 
 import argparse
