@@ -89,7 +89,7 @@ def _submissions(folder):
         # 1. The TA's environment, wherever a process can read one.
         "env_thief": (attack(ENV_THIEF, STEAL), WRONG),
         # 2. Processes until none can be made: the others must not notice.
-        "fork_bomb": (attack(FORK_BOMB), 0),
+        "fork_bomb": (attack(FORK_BOMB), MAX),
         # 3, 8. Text that breaks encoders, and forges lines of the feedback.
         "markdown_injection": (attack("", INJECTION), WRONG),
         "long_message": (attack(LONG_MESSAGE), 0),
@@ -130,8 +130,8 @@ print(LOOT)
 """
 STEAL = "def gd_step(params, grads, lr):\n    raise ValueError(LOOT)"
 FORK_BOMB = f"""
-import os, time
-spawned = 0
+import os, signal, time
+children = []
 for _ in range({4 * PROCESSES}):
     try:
         pid = os.fork()
@@ -140,8 +140,12 @@ for _ in range({4 * PROCESSES}):
     if pid == 0:
         time.sleep(600)
         os._exit(0)
-    spawned += 1
-print("spawned", spawned)
+    children.append(pid)
+time.sleep(0.5)  # held at the limit while the others run; then let go, so that this kernel
+for pid in children:  # can make the threads it needs to report the count
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+print("spawned", len(children))
 """
 INJECTION = r"""
 def gd_step(params, grads, lr):
@@ -306,11 +310,10 @@ def test_the_tas_secrets_appear_nowhere_in_out(graded):
 # --- 2. processes ---------------------------------------------------------------------------
 
 
-def test_a_process_flood_is_stopped_at_the_limit_and_costs_only_its_author(graded):
+def test_a_process_flood_is_stopped_at_the_limit_of_its_sandbox(graded):
     executed = (graded.out / "notebooks" / "fork_bomb.ipynb").read_text()
     spawned = int(re.search(r"spawned (\d+)", executed).group(1))
-    assert 0 < spawned < PROCESSES
-    assert graded.results["fork_bomb"]["total"] == 0  # its own answers could not even be called
+    assert 0 < spawned < PROCESSES  # and the other students were graded exactly meanwhile
 
 
 # --- 3, 8. text that breaks encoders or forges what the TA reads ---------------------------
