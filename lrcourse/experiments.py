@@ -8,6 +8,7 @@ its explorer and the tests share it; the explorers in ``lrcourse.explorers`` onl
     contenders, sweep, confirm, Sweep         lecture 06: every schedule on the digits network
     sensitivity, good_width, good_band        lecture 12: how wide the good range of rates is
     online_counterexample, decay_example      lecture 10: Reddi et al.'s problem, weight decay
+    sweep_from_starts                         lecture 10: a sweep of rates from several starts
     plateau_trace, example_curve              lecture 11: reduce-on-plateau, replayed
     track_sharpness, adam_preconditioner      lecture 14: training while measuring the sharpness
     edge_sweep                                lecture 14: the runs of the edge explorer
@@ -1021,3 +1022,25 @@ def quadratic_batch_sweep(lrs, batch_sizes, target=0.02, steps=800, dim=8, sigma
     below = loss <= target
     first = np.where(below.any(axis=-1), np.argmax(below, axis=-1), np.inf)
     return BatchSweep(lrs, sizes, loss, first.astype(float), target)
+
+
+def sweep_from_starts(make, problem, lrs, steps, starts=8, scale=1e-3, seed=0):
+    """Every rate of ``lrs`` from ``starts`` starting points, in one batched run.
+
+    ``make(lr)`` builds the optimizer. The first start is ``problem.start``, the others add a
+    seeded N(0, ``scale``^2) perturbation to it. In a chaotic regime (Rosenbrock's valley at
+    high rates) one trajectory is an accident of rounding; a statement about the rates is
+    robust when it holds for most starts. Returns the ``History``; its ``final_loss`` has shape
+    (len(lrs), starts).
+
+    >>> from lrcourse.optimizers import adam
+    >>> from lrcourse.problems import rosenbrock
+    >>> h = sweep_from_starts(lambda lr: adam(lr=lr), rosenbrock(), [1e-3, 0.3], 500, starts=4)
+    >>> h.final_loss.shape, np.median(h.final_loss, axis=1) < 1e-2
+    ((2, 4), array([False,  True]))
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    jitter = scale * np.random.default_rng(seed).standard_normal((starts, problem.dim))
+    jitter[0] = 0.0
+    params = np.broadcast_to(problem.start + jitter, (len(lrs), starts, problem.dim)).copy()
+    return run(make(lrs[:, None, None]), problem, params, steps=steps, record_params=False)
