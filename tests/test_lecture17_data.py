@@ -58,5 +58,8 @@ def test_one_configuration_trains_again_to_the_stored_numbers(live, stored):
         live.set_num_threads(threads)
     index = record.LRS.index(1e-2)
     expected = stored["schedules"]["cosine"][index]
-    assert result["val_loss"] == pytest.approx(expected["val_loss"][0], rel=1e-4)
-    assert result["val_accuracy"] == pytest.approx(expected["val_accuracy"][0], abs=1e-6)
+    # PyTorch's float32 kernels differ by CPU and five epochs amplify the last bits (about 1%
+    # seen between kernel sets): the tolerance the lecture's live repeat uses, which still
+    # catches another seed, peak or schedule. Accuracy: within one validation image in 100.
+    assert result["val_loss"] == pytest.approx(expected["val_loss"][0], rel=capstone.REPEAT_RTOL)
+    assert result["val_accuracy"] == pytest.approx(expected["val_accuracy"][0], abs=0.01)

@@ -505,7 +505,11 @@ def test_golden_values_are_what_this_torch_records(live):
         assert (lrs, error) == (case["torch_lr"], case["torch_error"]), case["name"]
     for case in OPTIMIZER_CASES[::4]:
         trajectory = record.torch_optimizer(case, START, GRADS)[CHECKPOINTS]
-        np.testing.assert_array_equal(trajectory, case["torch_params"])
+        # Not bit for bit: torch picks its CPU kernels by what the CPU offers (AVX-512, AVX2),
+        # so another machine's torch rounds the last bit differently (seen: 1 element in 60 off
+        # by 3e-16 relative). 1e-13 is a thousand times that and a million times below the
+        # 1e-10 the course's optimizers are held to against these values.
+        np.testing.assert_allclose(trajectory, case["torch_params"], rtol=1e-13, atol=1e-15)
 
 
 def test_live_torch_leaves_the_default_dtype_alone(live):
